@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-loopback: internal definitions shared by the module's files.
+ */
+#ifndef VLO_H
+#define VLO_H
+
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/eventfd.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rwsem.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/virtio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "uapi/virtio_loopback.h"
+
+#define VLO_MAX_DEVICES		1024
+#define VLO_EVENT_RING		256
+/* Window offset of the first IOVA: 0 is never a valid ring or buffer. */
+#define VLO_IOVA_BASE		SZ_1M
+/* Largest single streaming mapping; bounce pages are allocated atomically. */
+#define VLO_MAX_MAP		SZ_1M
+
+struct vlo_dev;
+
+/* An eventfd whose signal runs a function in the kernel (as KVM's irqfd). */
+struct vlo_hook {
+	wait_queue_entry_t wait;
+	poll_table pt;
+	struct eventfd_ctx *ctx;
+	/* Runs in the signaller's context, with interrupts disabled. */
+	void (*fire)(struct vlo_hook *hook);
+};
+
+struct vlo_queue {
+	struct vlo_dev *vlo;
+	unsigned int index;
+	/* Protects vq: callbacks run under it, del_vqs clears vq under it. */
+	spinlock_t lock;
+	struct virtqueue *vq;
+	struct eventfd_ctx __rcu *kick;
+	unsigned long kick_pending;	/* bit 0: kicked with no eventfd */
+	struct work_struct kick_work;
+	struct vlo_hook call;
+};
+
+enum vlo_map_kind {
+	VLO_MAP_BOUNCE,		/* device-owned copy of a driver buffer */
+	VLO_MAP_COHERENT,	/* device-owned allocation (vrings) */
+};
+
+/* One range of the IOVA window and the pages the backend sees there. */
+struct vlo_map {
+	enum vlo_map_kind kind;
+	enum dma_data_direction dir;
+	unsigned long first;	/* first window page */
+	unsigned int npages;
+	unsigned int offset;	/* of the buffer in its first page */
+	size_t size;
+	phys_addr_t orig;	/* bounce: the driver's buffer */
+	void *vaddr;		/* coherent: kernel address */
+	struct list_head zap;
+	struct page *pages[];
+};
+
+struct vlo_dev {
+	struct kref kref;
+	int index;
+	struct device parent;		/* carries the DMA ops */
+	struct virtio_device vdev;
+
+	/* Fixed at create. */
+	u32 num_queues;
+	u32 max_queue_size;
+	u32 config_size;
+	u64 offered;
+	unsigned long timeout;		/* jiffies */
+
+	struct mutex lock;		/* ioctls; start vs. kill */
+	bool started;
+	bool registered;
+	struct work_struct start_work;
+	struct work_struct break_work;
+
+	/* state_lock protects dead, broken and vdev_live. */
+	spinlock_t state_lock;
+	bool dead;			/* the owner closed the device fd */
+	bool broken;
+	bool vdev_live;			/* virtio core initialised vdev */
+
+	spinlock_t config_lock;		/* config, generation */
+	u32 generation;
+	u8 status;
+	u8 config[VLO_MAX_CONFIG];
+
+	spinlock_t ev_lock;		/* ev_*, wait_seq, acked */
+	wait_queue_head_t ev_wq;
+	struct vlo_event *ev_ring;
+	unsigned int ev_head;
+	unsigned int ev_count;
+
+	struct mutex sync_lock;		/* one waited-for event at a time */
+	wait_queue_head_t ack_wq;
+	u32 next_seq;
+	u32 wait_seq;			/* under ev_lock */
+	bool acked;
+	int ack_result;
+
+	struct vlo_hook err;
+	atomic_t firing;		/* call hooks running vring_interrupt */
+
+	/* The IOVA window: page i is at IOVA iova_base + i * PAGE_SIZE. */
+	u64 iova_base;
+	u64 iova_size;
+	unsigned long npages;
+	spinlock_t map_lock;		/* bitmap, slots, next_hint, zaps */
+	unsigned long *bitmap;		/* reserved pages, until zapped */
+	struct vlo_map **slots;		/* what the backend may see */
+	unsigned long next_hint;
+	bool window_closed;
+	struct list_head zaps;
+	struct work_struct zap_work;
+	/* Orders fault handlers before zaps; see vlo_zap_barrier(). */
+	struct rw_semaphore fault_sem;
+	struct mutex memfd_lock;	/* memfds */
+	struct list_head memfds;
+
+	struct vlo_queue queues[];
+};
+
+static inline struct vlo_dev *vdev_to_vlo(struct virtio_device *vdev)
+{
+	return container_of(vdev, struct vlo_dev, vdev);
+}
+
+/* vlo_main.c */
+void vlo_event_push(struct vlo_dev *vlo, struct vlo_event *ev);
+int vlo_event_sync(struct vlo_dev *vlo, struct vlo_event *ev);
+void vlo_break(struct vlo_dev *vlo, const char *why);
+bool vlo_gone(struct vlo_dev *vlo);
+void vlo_put(struct vlo_dev *vlo);
+
+/* vlo_virtio.c */
+u64 vlo_offered_features(u64 device_features);
+void vlo_kick_signal(struct vlo_queue *q);
+extern const struct virtio_config_ops vlo_config_ops;
+
+/* vlo_dma.c */
+extern const struct dma_map_ops vlo_dma_ops;
+int vlo_window_init(struct vlo_dev *vlo, u64 size);
+void vlo_window_close(struct vlo_dev *vlo);
+void vlo_window_free(struct vlo_dev *vlo);
+int vlo_memfd_create(struct vlo_dev *vlo);
+
+#endif /* VLO_H */

@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-loopback: the IOVA window and the memory-only fd.
+ *
+ * The device's parent carries these DMA ops, and VIRTIO_F_ACCESS_PLATFORM
+ * makes virtio_ring use them, so every ring and every buffer the driver
+ * hands to the device is given an address in a per-device window. The
+ * backend maps the window through a memory-only fd whose fault handler
+ * looks the address up: pages that are not currently mapped for the
+ * device give SIGBUS.
+ *
+ * Streaming buffers are bounced through pages the device owns, so that the
+ * backend never sees the rest of a page the driver shares with other
+ * kernel data, and so that revocation is safe even though the driver
+ * unmaps from atomic context, where page tables cannot be zapped: the
+ * bounce pages are freed, and their IOVAs reused, only after the zap.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/bitmap.h>
+#include <linux/dma-map-ops.h>
+#include <linux/file.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "vlo.h"
+
+struct vlo_memfd {
+	struct vlo_dev *vlo;
+	struct list_head node;		/* in vlo->memfds once mmapped */
+	struct address_space *mapping;
+};
+
+static struct vlo_dev *dev_to_vlo(struct device *dev)
+{
+	return container_of(dev, struct vlo_dev, parent);
+}
+
+static dma_addr_t vlo_map_iova(struct vlo_dev *vlo, struct vlo_map *m)
+{
+	return vlo->iova_base + ((u64)m->first << PAGE_SHIFT) + m->offset;
+}
+
+static struct vlo_map *vlo_map_new(unsigned int npages, gfp_t gfp)
+{
+	struct vlo_map *m;
+
+	m = kzalloc(struct_size(m, pages, npages), gfp);
+	if (m) {
+		m->npages = npages;
+		INIT_LIST_HEAD(&m->zap);
+	}
+	return m;
+}
+
+static void vlo_map_free(struct vlo_map *m)
+{
+	unsigned int i;
+
+	if (m->kind == VLO_MAP_COHERENT) {
+		free_pages_exact(m->vaddr, (size_t)m->npages << PAGE_SHIFT);
+	} else {
+		for (i = 0; i < m->npages; i++)
+			if (m->pages[i])
+				__free_page(m->pages[i]);
+	}
+	kfree(m);
+}
+
+/* Reserve window pages for @m and let the fault handler find it. */
+static int vlo_window_insert(struct vlo_dev *vlo, struct vlo_map *m)
+{
+	unsigned long flags, start, i;
+	int ret = 0;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	if (vlo->window_closed) {
+		ret = -ENODEV;
+		goto out;
+	}
+	start = bitmap_find_next_zero_area(vlo->bitmap, vlo->npages,
+					   vlo->next_hint, m->npages, 0);
+	if (start >= vlo->npages)
+		start = bitmap_find_next_zero_area(vlo->bitmap, vlo->npages,
+						   0, m->npages, 0);
+	if (start >= vlo->npages) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	bitmap_set(vlo->bitmap, start, m->npages);
+	for (i = 0; i < m->npages; i++)
+		vlo->slots[start + i] = m;
+	m->first = start;
+	/* Do not hand out a just-freed IOVA again at once. */
+	vlo->next_hint = start + m->npages;
+out:
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	return ret;
+}
+
+/* The map that contains @iova, or NULL. Caller holds map_lock. */
+static struct vlo_map *vlo_window_find(struct vlo_dev *vlo, dma_addr_t iova)
+{
+	u64 idx;
+
+	if (iova < vlo->iova_base)
+		return NULL;
+	idx = (iova - vlo->iova_base) >> PAGE_SHIFT;
+	if (idx >= vlo->npages)
+		return NULL;
+	return vlo->slots[idx];
+}
+
+/*
+ * Hide the map that starts at @iova from the fault handler. Its pages and
+ * IOVAs stay reserved until vlo_zap() has removed any user mapping of them.
+ */
+static struct vlo_map *vlo_window_take(struct vlo_dev *vlo, dma_addr_t iova,
+				       enum vlo_map_kind kind)
+{
+	struct vlo_map *m;
+	unsigned long flags, i;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	m = vlo_window_find(vlo, iova);
+	if (m && (m->kind != kind || vlo_map_iova(vlo, m) != iova))
+		m = NULL;
+	if (m)
+		for (i = 0; i < m->npages; i++)
+			vlo->slots[m->first + i] = NULL;
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	return m;
+}
+
+static void vlo_window_release(struct vlo_dev *vlo, struct vlo_map *m)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	bitmap_clear(vlo->bitmap, m->first, m->npages);
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	vlo_map_free(m);
+}
+
+/*
+ * A fault handler that found a map before it left the slots holds
+ * fault_sem for reading until its PTE is in; taking it for writing once
+ * waits for such handlers, so the zap that follows cannot miss their PTE.
+ */
+static void vlo_zap_barrier(struct vlo_dev *vlo)
+{
+	down_write(&vlo->fault_sem);
+	up_write(&vlo->fault_sem);
+}
+
+static void vlo_zap_range(struct vlo_dev *vlo, loff_t start, loff_t len)
+{
+	struct vlo_memfd *mf;
+
+	mutex_lock(&vlo->memfd_lock);
+	list_for_each_entry(mf, &vlo->memfds, node)
+		unmap_mapping_range(mf->mapping, start, len, 1);
+	mutex_unlock(&vlo->memfd_lock);
+}
+
+static void vlo_zap_map(struct vlo_dev *vlo, struct vlo_map *m)
+{
+	vlo_zap_range(vlo, vlo->iova_base + ((loff_t)m->first << PAGE_SHIFT),
+		      (loff_t)m->npages << PAGE_SHIFT);
+}
+
+static void vlo_zap_work(struct work_struct *work)
+{
+	struct vlo_dev *vlo = container_of(work, struct vlo_dev, zap_work);
+	struct vlo_map *m, *next;
+	unsigned long flags;
+	LIST_HEAD(todo);
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	list_splice_init(&vlo->zaps, &todo);
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	if (list_empty(&todo))
+		return;
+	vlo_zap_barrier(vlo);
+	list_for_each_entry_safe(m, next, &todo, zap) {
+		list_del(&m->zap);
+		vlo_zap_map(vlo, m);
+		vlo_window_release(vlo, m);
+	}
+}
+
+/* Unmap may run in atomic context, where zapping is impossible: defer. */
+static void vlo_zap_later(struct vlo_dev *vlo, struct vlo_map *m)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	list_add_tail(&m->zap, &vlo->zaps);
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	queue_work(system_unbound_wq, &vlo->zap_work);
+}
+
+/*
+ * Copy @len bytes at @off of a bounced buffer between the driver's pages
+ * and the bounce pages, which are not contiguous.
+ */
+static void vlo_bounce_copy(struct vlo_map *m, size_t off, size_t len,
+			    bool to_device)
+{
+	while (len) {
+		size_t wpos = m->offset + off;
+		phys_addr_t p = m->orig + off;
+		size_t boff = offset_in_page(wpos);
+		size_t ooff = offset_in_page(p);
+		size_t n = min3(len, PAGE_SIZE - boff, PAGE_SIZE - ooff);
+		char *b = kmap_local_page(m->pages[wpos >> PAGE_SHIFT]);
+		char *o = kmap_local_page(pfn_to_page(PHYS_PFN(p)));
+
+		if (to_device)
+			memcpy(b + boff, o + ooff, n);
+		else
+			memcpy(o + ooff, b + boff, n);
+		kunmap_local(o);
+		kunmap_local(b);
+		off += n;
+		len -= n;
+	}
+}
+
+static bool vlo_dir_to_device(enum dma_data_direction dir)
+{
+	return dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL;
+}
+
+static bool vlo_dir_from_device(enum dma_data_direction dir)
+{
+	return dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL;
+}
+
+static dma_addr_t vlo_map_page(struct device *dev, struct page *page,
+			       unsigned long offset, size_t size,
+			       enum dma_data_direction dir, unsigned long attrs)
+{
+	struct vlo_dev *vlo = dev_to_vlo(dev);
+	phys_addr_t phys = page_to_phys(page) + offset;
+	unsigned int in_page = offset_in_page(phys);
+	unsigned int npages, i;
+	struct vlo_map *m;
+
+	if (!size || size > VLO_MAX_MAP || dir == DMA_NONE)
+		return DMA_MAPPING_ERROR;
+	npages = DIV_ROUND_UP(in_page + size, PAGE_SIZE);
+	m = vlo_map_new(npages, GFP_ATOMIC | __GFP_NOWARN);
+	if (!m)
+		return DMA_MAPPING_ERROR;
+	m->kind = VLO_MAP_BOUNCE;
+	m->dir = dir;
+	m->offset = in_page;
+	m->size = size;
+	m->orig = phys;
+	/* Zeroed: the rest of a bounce page must not carry old kernel data. */
+	for (i = 0; i < npages; i++) {
+		m->pages[i] = alloc_page(GFP_ATOMIC | __GFP_ZERO | __GFP_NOWARN);
+		if (!m->pages[i])
+			goto fail;
+	}
+	if (vlo_dir_to_device(dir) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		vlo_bounce_copy(m, 0, size, true);
+	if (vlo_window_insert(vlo, m))
+		goto fail;
+	return vlo_map_iova(vlo, m);
+fail:
+	vlo_map_free(m);
+	return DMA_MAPPING_ERROR;
+}
+
+static void vlo_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
+			   enum dma_data_direction dir, unsigned long attrs)
+{
+	struct vlo_dev *vlo = dev_to_vlo(dev);
+	struct vlo_map *m;
+
+	m = vlo_window_take(vlo, addr, VLO_MAP_BOUNCE);
+	if (!m) {
+		dev_err_ratelimited(dev, "unmap of unknown IOVA %pad\n", &addr);
+		return;
+	}
+	if (vlo_dir_from_device(m->dir) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		vlo_bounce_copy(m, 0, min(size, m->size), false);
+	vlo_zap_later(vlo, m);
+}
+
+static int vlo_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		      enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i, j;
+
+	for_each_sg(sgl, sg, nents, i) {
+		sg_dma_address(sg) = vlo_map_page(dev, sg_page(sg), sg->offset,
+						  sg->length, dir, attrs);
+		if (sg_dma_address(sg) == DMA_MAPPING_ERROR)
+			goto fail;
+		sg_dma_len(sg) = sg->length;
+	}
+	return nents;
+fail:
+	for_each_sg(sgl, sg, i, j)
+		vlo_unmap_page(dev, sg_dma_address(sg), sg_dma_len(sg), dir,
+			       attrs | DMA_ATTR_SKIP_CPU_SYNC);
+	return -ENOMEM;
+}
+
+static void vlo_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir,
+			 unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		vlo_unmap_page(dev, sg_dma_address(sg), sg_dma_len(sg), dir,
+			       attrs);
+}
+
+/* Copy part of a bounced buffer; @to_device chooses the direction. */
+static void vlo_sync(struct device *dev, dma_addr_t addr, size_t size,
+		     bool to_device)
+{
+	struct vlo_dev *vlo = dev_to_vlo(dev);
+	struct vlo_map *m;
+	unsigned long flags;
+	u64 off;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	m = vlo_window_find(vlo, addr);
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	/* The driver owns the mapping: it cannot go away under a sync. */
+	if (!m || m->kind != VLO_MAP_BOUNCE)
+		return;
+	off = addr - vlo_map_iova(vlo, m);
+	if (addr < vlo_map_iova(vlo, m) || off > m->size ||
+	    size > m->size - off)
+		return;
+	vlo_bounce_copy(m, off, size, to_device);
+}
+
+static void vlo_sync_for_cpu(struct device *dev, dma_addr_t addr, size_t size,
+			     enum dma_data_direction dir)
+{
+	if (vlo_dir_from_device(dir))
+		vlo_sync(dev, addr, size, false);
+}
+
+static void vlo_sync_for_device(struct device *dev, dma_addr_t addr,
+				size_t size, enum dma_data_direction dir)
+{
+	if (vlo_dir_to_device(dir))
+		vlo_sync(dev, addr, size, true);
+}
+
+static void vlo_sync_sg_for_cpu(struct device *dev, struct scatterlist *sgl,
+				int nents, enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		vlo_sync_for_cpu(dev, sg_dma_address(sg), sg_dma_len(sg), dir);
+}
+
+static void vlo_sync_sg_for_device(struct device *dev,
+				   struct scatterlist *sgl, int nents,
+				   enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		vlo_sync_for_device(dev, sg_dma_address(sg), sg_dma_len(sg),
+				    dir);
+}
+
+/* Rings: pages the device owns, mapped whole into the window. */
+static void *vlo_alloc(struct device *dev, size_t size, dma_addr_t *handle,
+		       gfp_t gfp, unsigned long attrs)
+{
+	struct vlo_dev *vlo = dev_to_vlo(dev);
+	gfp_t mgfp = gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_ATOMIC;
+	unsigned int npages, i;
+	struct vlo_map *m;
+	void *vaddr;
+
+	size = PAGE_ALIGN(size);
+	if (!size || size > vlo->iova_size)
+		return NULL;
+	npages = size >> PAGE_SHIFT;
+	m = vlo_map_new(npages, mgfp);
+	if (!m)
+		return NULL;
+	gfp &= ~(__GFP_COMP | __GFP_HIGHMEM | __GFP_DMA | __GFP_DMA32);
+	vaddr = alloc_pages_exact(size, gfp | __GFP_ZERO);
+	if (!vaddr) {
+		kfree(m);
+		return NULL;
+	}
+	m->kind = VLO_MAP_COHERENT;
+	m->dir = DMA_BIDIRECTIONAL;
+	m->size = size;
+	m->vaddr = vaddr;
+	for (i = 0; i < npages; i++)
+		m->pages[i] = virt_to_page(vaddr + ((size_t)i << PAGE_SHIFT));
+	if (vlo_window_insert(vlo, m)) {
+		vlo_map_free(m);
+		return NULL;
+	}
+	*handle = vlo_map_iova(vlo, m);
+	return vaddr;
+}
+
+/* Freeing coherent memory may sleep, so the zap is done at once here. */
+static void vlo_free(struct device *dev, size_t size, void *vaddr,
+		     dma_addr_t handle, unsigned long attrs)
+{
+	struct vlo_dev *vlo = dev_to_vlo(dev);
+	struct vlo_map *m;
+
+	m = vlo_window_take(vlo, handle, VLO_MAP_COHERENT);
+	if (!m || m->vaddr != vaddr) {
+		dev_err_ratelimited(dev, "free of unknown IOVA %pad\n",
+				    &handle);
+		return;
+	}
+	vlo_zap_barrier(vlo);
+	vlo_zap_map(vlo, m);
+	vlo_window_release(vlo, m);
+}
+
+static size_t vlo_max_mapping_size(struct device *dev)
+{
+	return VLO_MAX_MAP;
+}
+
+const struct dma_map_ops vlo_dma_ops = {
+	.alloc = vlo_alloc,
+	.free = vlo_free,
+	.map_page = vlo_map_page,
+	.unmap_page = vlo_unmap_page,
+	.map_sg = vlo_map_sg,
+	.unmap_sg = vlo_unmap_sg,
+	.sync_single_for_cpu = vlo_sync_for_cpu,
+	.sync_single_for_device = vlo_sync_for_device,
+	.sync_sg_for_cpu = vlo_sync_sg_for_cpu,
+	.sync_sg_for_device = vlo_sync_sg_for_device,
+	.max_mapping_size = vlo_max_mapping_size,
+};
+
+int vlo_window_init(struct vlo_dev *vlo, u64 size)
+{
+	vlo->iova_base = VLO_IOVA_BASE;
+	vlo->iova_size = size;
+	vlo->npages = size >> PAGE_SHIFT;
+	spin_lock_init(&vlo->map_lock);
+	INIT_LIST_HEAD(&vlo->zaps);
+	INIT_WORK(&vlo->zap_work, vlo_zap_work);
+	init_rwsem(&vlo->fault_sem);
+	mutex_init(&vlo->memfd_lock);
+	INIT_LIST_HEAD(&vlo->memfds);
+	vlo->bitmap = bitmap_zalloc(vlo->npages, GFP_KERNEL);
+	vlo->slots = kvcalloc(vlo->npages, sizeof(*vlo->slots), GFP_KERNEL);
+	if (!vlo->bitmap || !vlo->slots)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * The driver is gone: refuse new mappings, revoke every user mapping of
+ * the window and free what the driver failed to unmap.
+ */
+void vlo_window_close(struct vlo_dev *vlo)
+{
+	struct vlo_map *m, *next;
+	unsigned long flags, i;
+	dma_addr_t iova;
+	LIST_HEAD(left);
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	vlo->window_closed = true;
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	flush_work(&vlo->zap_work);
+	for (i = 0; i < vlo->npages; i++) {
+		m = READ_ONCE(vlo->slots[i]);
+		if (!m)
+			continue;
+		iova = vlo_map_iova(vlo, m);
+		dev_err(&vlo->parent, "driver left IOVA %pad mapped\n", &iova);
+		m = vlo_window_take(vlo, iova, m->kind);
+		if (m)
+			list_add(&m->zap, &left);
+	}
+	vlo_zap_barrier(vlo);
+	vlo_zap_range(vlo, 0, 0);
+	list_for_each_entry_safe(m, next, &left, zap)
+		vlo_window_release(vlo, m);
+}
+
+void vlo_window_free(struct vlo_dev *vlo)
+{
+	kvfree(vlo->slots);
+	bitmap_free(vlo->bitmap);
+}
+
+static vm_fault_t vlo_mem_fault(struct vm_fault *vmf)
+{
+	struct vlo_memfd *mf = vmf->vma->vm_file->private_data;
+	struct vlo_dev *vlo = mf->vlo;
+	u64 iova = (u64)vmf->pgoff << PAGE_SHIFT;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	unsigned long flags, pfn = 0;
+	struct vlo_map *m;
+	vm_fault_t ret;
+
+	down_read(&vlo->fault_sem);
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	m = vlo_window_find(vlo, iova);
+	if (m && (!write || m->dir != DMA_TO_DEVICE)) {
+		u64 idx = ((iova - vlo->iova_base) >> PAGE_SHIFT) - m->first;
+
+		pfn = page_to_pfn(m->pages[idx]);
+	}
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	ret = pfn ? vmf_insert_pfn(vmf->vma, vmf->address, pfn) :
+		    VM_FAULT_SIGBUS;
+	up_read(&vlo->fault_sem);
+	return ret;
+}
+
+/* A buffer the driver only lends for reading stays read-only. */
+static vm_fault_t vlo_mem_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct vlo_memfd *mf = vmf->vma->vm_file->private_data;
+	struct vlo_dev *vlo = mf->vlo;
+	u64 iova = (u64)vmf->pgoff << PAGE_SHIFT;
+	unsigned long flags;
+	struct vlo_map *m;
+	bool ok;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	m = vlo_window_find(vlo, iova);
+	ok = m && m->dir != DMA_TO_DEVICE;
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	return ok ? 0 : VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct vlo_mem_vm_ops = {
+	.fault = vlo_mem_fault,
+	.pfn_mkwrite = vlo_mem_pfn_mkwrite,
+};
+
+static void vlo_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#ifdef VLO_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+static int vlo_mem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vlo_memfd *mf = file->private_data;
+	struct vlo_dev *vlo = mf->vlo;
+	u64 first = vlo->iova_base >> PAGE_SHIFT;
+
+	/* A private mapping would copy pages the device may revoke. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff < first || vma->vm_pgoff - first > vlo->npages ||
+	    vma_pages(vma) > vlo->npages - (vma->vm_pgoff - first))
+		return -EINVAL;
+	vlo_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &vlo_mem_vm_ops;
+	mutex_lock(&vlo->memfd_lock);
+	if (!mf->mapping) {
+		mf->mapping = file->f_mapping;
+		list_add(&mf->node, &vlo->memfds);
+	}
+	mutex_unlock(&vlo->memfd_lock);
+	return 0;
+}
+
+static int vlo_mem_release(struct inode *inode, struct file *file)
+{
+	struct vlo_memfd *mf = file->private_data;
+	struct vlo_dev *vlo = mf->vlo;
+
+	mutex_lock(&vlo->memfd_lock);
+	if (mf->mapping)
+		list_del(&mf->node);
+	mutex_unlock(&vlo->memfd_lock);
+	kfree(mf);
+	vlo_put(vlo);
+	return 0;
+}
+
+static const struct file_operations vlo_mem_fops = {
+	.owner = THIS_MODULE,
+	.mmap = vlo_mem_mmap,
+	.release = vlo_mem_release,
+	.llseek = noop_llseek,
+};
+
+/*
+ * Each memory fd needs an inode of its own: unmap_mapping_range() works on
+ * the inode's mapping, and the anon inode shared by most anon files would
+ * make our zaps hit other users' mappings.
+ */
+static int vlo_memfd_install(struct vlo_memfd *mf)
+{
+#ifdef VLO_HAVE_ANON_INODE_CREATE_GETFILE
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	file = anon_inode_create_getfile("[virtio-loopback-mem]", &vlo_mem_fops,
+					 mf, O_RDWR, NULL);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	return fd;
+#else
+	return anon_inode_getfd_secure("[virtio-loopback-mem]", &vlo_mem_fops,
+				       mf, O_RDWR | O_CLOEXEC, NULL);
+#endif
+}
+
+int vlo_memfd_create(struct vlo_dev *vlo)
+{
+	struct vlo_memfd *mf;
+	int fd;
+
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
+	mf->vlo = vlo;
+	kref_get(&vlo->kref);
+	fd = vlo_memfd_install(mf);
+	if (fd < 0) {
+		kfree(mf);
+		vlo_put(vlo);
+	}
+	return fd;
+}

@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vlo-test: exercises virtio_loopback.ko through its uapi, with no adapter.
+ *
+ *   vlo-test many N       create and start N devices at once, then close
+ *   vlo-test cycles N     N create/start/destroy cycles; slab and
+ *                         MemAvailable must not grow
+ *   vlo-test einval       invalid create parameters give EINVAL
+ *   vlo-test hostile      the memory fd gives SIGBUS off the mapped pages
+ *   vlo-test rng          a user-space virtio-rng device: virtio_rng binds,
+ *                         /dev/hwrng returns our bytes, and a completed
+ *                         buffer is no longer reachable
+ *
+ * Exit status 0 on success; every failure prints one line on stderr.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uapi/virtio_loopback.h"
+
+#define VIRTIO_ID_RNG		4
+#define NO_DRIVER_ID		0xfff0	/* no driver binds: pure transport */
+#define STATUS_DRIVER_OK	4
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "vlo-test: FAIL: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(1);
+}
+
+static int open_ctl(void)
+{
+	int fd = open(VLO_CONTROL_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open %s: %s", VLO_CONTROL_DEVICE, strerror(errno));
+	return fd;
+}
+
+static void default_create(struct vlo_create *c, uint32_t id)
+{
+	memset(c, 0, sizeof(*c));
+	c->api_version = VLO_API_VERSION;
+	c->device_id = id;
+	c->num_queues = 1;
+	c->max_queue_size = 64;
+	c->timeout_ms = 2000;
+}
+
+static int create(int ctl, struct vlo_create *c)
+{
+	return ioctl(ctl, VLO_IOC_CREATE, c);
+}
+
+/* Read events until none is pending, acknowledging those that wait. */
+static void drain_events(int dev)
+{
+	struct vlo_event ev;
+	struct vlo_ack ack;
+
+	while (read(dev, &ev, sizeof(ev)) == sizeof(ev)) {
+		if (!ev.seq)
+			continue;
+		ack.seq = ev.seq;
+		ack.result = 0;
+		ioctl(dev, VLO_IOC_ACK, &ack);
+	}
+}
+
+static int cmd_many(int n)
+{
+	struct vlo_create c;
+	int ctl = open_ctl();
+	int *fds = calloc(n, sizeof(*fds));
+	int i;
+
+	for (i = 0; i < n; i++) {
+		default_create(&c, NO_DRIVER_ID);
+		fds[i] = create(ctl, &c);
+		if (fds[i] < 0)
+			die("create device %d of %d: %s", i, n, strerror(errno));
+		if (ioctl(fds[i], VLO_IOC_START))
+			die("start device %d: %s", i, strerror(errno));
+	}
+	usleep(500000);
+	for (i = 0; i < n; i++) {
+		char path[64];
+
+		fcntl(fds[i], F_SETFL, O_NONBLOCK);
+		drain_events(fds[i]);
+		snprintf(path, sizeof(path), "/sys/class/misc/virtio-loopback/vlo%d", i);
+		if (access(path, F_OK))
+			die("%s missing", path);
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	printf("many: %d devices created, started and destroyed\n", n);
+	free(fds);
+	close(ctl);
+	return 0;
+}
+
+static long meminfo(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		die("/proc/meminfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			v = strtol(line + strlen(key) + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static void settle(void)
+{
+	int fd;
+
+	sync();
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "3\n", 2) < 0)
+			perror("drop_caches");
+		close(fd);
+	}
+	usleep(300000);
+}
+
+static void one_cycle(int ctl, int i)
+{
+	struct vlo_create c;
+	int dev, mem;
+
+	default_create(&c, NO_DRIVER_ID);
+	c.num_queues = 1 + i % 4;
+	c.config_size = 16;
+	dev = create(ctl, &c);
+	if (dev < 0)
+		die("cycle %d: create: %s", i, strerror(errno));
+	mem = ioctl(dev, VLO_IOC_GET_MEMFD);
+	if (mem < 0)
+		die("cycle %d: memfd: %s", i, strerror(errno));
+	if (i % 2 && ioctl(dev, VLO_IOC_START))
+		die("cycle %d: start: %s", i, strerror(errno));
+	close(mem);
+	close(dev);
+}
+
+static int cmd_cycles(int n)
+{
+	long slab0, avail0, slab1, avail1;
+	int ctl = open_ctl();
+	int i;
+
+	/* Warm up caches so that the comparison sees leaks, not growth. */
+	for (i = 0; i < 20; i++)
+		one_cycle(ctl, i);
+	settle();
+	slab0 = meminfo("Slab");
+	avail0 = meminfo("MemAvailable");
+	for (i = 0; i < n; i++)
+		one_cycle(ctl, i);
+	settle();
+	slab1 = meminfo("Slab");
+	avail1 = meminfo("MemAvailable");
+	printf("cycles: %d; Slab %ld -> %ld kB, MemAvailable %ld -> %ld kB\n",
+	       n, slab0, slab1, avail0, avail1);
+	/* A leak of one small object per cycle would be >= 64 kB here. */
+	if (slab1 - slab0 > 1024)
+		die("Slab grew by %ld kB over %d cycles", slab1 - slab0, n);
+	if (avail0 - avail1 > 4096)
+		die("MemAvailable fell by %ld kB over %d cycles",
+		    avail0 - avail1, n);
+	close(ctl);
+	return 0;
+}
+
+static void expect_einval(int ctl, struct vlo_create *c, const char *what)
+{
+	int fd = create(ctl, c);
+
+	if (fd >= 0)
+		die("einval: %s accepted", what);
+	if (errno != EINVAL)
+		die("einval: %s gave %s, not EINVAL", what, strerror(errno));
+}
+
+static int cmd_einval(void)
+{
+	struct vlo_create c;
+	int ctl = open_ctl();
+	int dev;
+
+#define BAD(field, value) do {					\
+		default_create(&c, NO_DRIVER_ID);		\
+		c.field = value;				\
+		expect_einval(ctl, &c, #field " = " #value);	\
+	} while (0)
+	BAD(api_version, 0);
+	BAD(api_version, VLO_API_VERSION + 1);
+	BAD(flags, 1);
+	BAD(device_id, 0);
+	BAD(device_id, 0x10000);
+	BAD(num_queues, 0);
+	BAD(num_queues, VLO_MAX_QUEUES + 1);
+	BAD(max_queue_size, 0);
+	BAD(max_queue_size, 3);
+	BAD(max_queue_size, VLO_MAX_QUEUE_SIZE * 2);
+	BAD(config_size, VLO_MAX_CONFIG + 1);
+	BAD(timeout_ms, VLO_MAX_TIMEOUT_MS + 1);
+	BAD(iova_size, 4096);
+	BAD(iova_size, VLO_MAX_IOVA_SIZE + 4096);
+	BAD(iova_size, VLO_DEFAULT_IOVA_SIZE + 1);
+	BAD(iova_size, ~0ULL);
+	BAD(reserved[6], 1);
+#undef BAD
+	/* And the device fd checks its arguments too. */
+	default_create(&c, NO_DRIVER_ID);
+	dev = create(ctl, &c);
+	if (dev < 0)
+		die("einval: valid create failed: %s", strerror(errno));
+	{
+		struct vlo_queue_fd q = { .queue = 1, .fd = -1 };
+		struct vlo_config cfg = { .offset = 0, .len = 1 };
+		int efd = eventfd(0, 0);
+
+		if (!ioctl(dev, VLO_IOC_SET_KICK, &q) || errno != EINVAL)
+			die("einval: kick on queue 1 of 1 accepted");
+		q.queue = 0;
+		q.fd = dev;
+		if (!ioctl(dev, VLO_IOC_SET_CALL, &q) || errno != EINVAL)
+			die("einval: a non-eventfd call fd accepted");
+		q.fd = 12345;
+		if (!ioctl(dev, VLO_IOC_SET_KICK, &q) || errno != EBADF)
+			die("einval: a closed kick fd accepted");
+		q.fd = efd;
+		if (ioctl(dev, VLO_IOC_SET_KICK, &q) ||
+		    ioctl(dev, VLO_IOC_SET_CALL, &q))
+			die("einval: valid eventfds refused: %s", strerror(errno));
+		if (!ioctl(dev, VLO_IOC_SET_CONFIG, &cfg) || errno != EINVAL)
+			die("einval: config write past config_size accepted");
+		close(efd);
+	}
+	close(dev);
+	close(ctl);
+	printf("einval: all invalid parameters refused\n");
+	return 0;
+}
+
+/* ---- touching memory that may not be there ---- */
+
+static sigjmp_buf probe_env;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(probe_env, 1);
+}
+
+/* 0: readable, 1: SIGBUS. */
+static int probe(volatile const uint8_t *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int bus;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(probe_env, 1)) {
+		bus = 1;
+	} else {
+		(void)*p;
+		bus = 0;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+static int cmd_hostile(void)
+{
+	struct vlo_create c;
+	int ctl = open_ctl();
+	uint8_t *win;
+	void *p;
+	int dev, mem;
+	size_t off;
+
+	default_create(&c, NO_DRIVER_ID);
+	c.iova_size = 4 << 20;
+	dev = create(ctl, &c);
+	if (dev < 0)
+		die("hostile: create: %s", strerror(errno));
+	mem = ioctl(dev, VLO_IOC_GET_MEMFD);
+	if (mem < 0)
+		die("hostile: memfd: %s", strerror(errno));
+	if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, dev, 0) != MAP_FAILED)
+		die("hostile: the control fd can be mapped");
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, mem, c.iova_base);
+	if (p != MAP_FAILED)
+		die("hostile: MAP_PRIVATE accepted");
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, mem, 0);
+	if (p != MAP_FAILED)
+		die("hostile: offset 0, below the window, accepted");
+	p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, mem,
+		 c.iova_base + c.iova_size - 4096);
+	if (p != MAP_FAILED)
+		die("hostile: a mapping past the window accepted");
+	win = mmap(NULL, c.iova_size, PROT_READ | PROT_WRITE, MAP_SHARED, mem,
+		   c.iova_base);
+	if (win == MAP_FAILED)
+		die("hostile: mapping the window: %s", strerror(errno));
+	/* Nothing is mapped for a device that was never started. */
+	for (off = 0; off < c.iova_size; off += c.iova_size / 8)
+		if (!probe(win + off))
+			die("hostile: IOVA 0x%llx readable with nothing mapped",
+			    (unsigned long long)(c.iova_base + off));
+	munmap(win, c.iova_size);
+	close(mem);
+	close(dev);
+	close(ctl);
+	printf("hostile: unmapped window offsets give SIGBUS, bad mmaps refused\n");
+	return 0;
+}
+
+/* ---- a user-space virtio-rng device ---- */
+
+struct vring_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct rng_dev {
+	int dev, mem, kick, call;
+	struct vlo_create c;
+	uint8_t *win;
+	volatile bool stop;
+	/* queue 0, once the driver set it up */
+	unsigned int num;
+	uint64_t desc, avail, used;
+	uint16_t last_avail;
+	bool ready;
+	unsigned long served;
+	uint64_t last_buf;	/* IOVA of the last buffer completed */
+	uint32_t last_len;
+	char error[128];
+};
+
+#define RNG_BYTE 0x5a
+
+/* Our view of [iova, iova + len), or NULL if that is not in the window. */
+static void *iova_ptr(struct rng_dev *r, uint64_t iova, uint64_t len)
+{
+	if (iova < r->c.iova_base || len > r->c.iova_size ||
+	    iova - r->c.iova_base > r->c.iova_size - len)
+		return NULL;
+	return r->win + (iova - r->c.iova_base);
+}
+
+static void rng_serve(struct rng_dev *r)
+{
+	volatile uint16_t *avail = iova_ptr(r, r->avail, 4 + 2 * r->num);
+	volatile uint16_t *used = iova_ptr(r, r->used, 4 + 8 * r->num);
+	struct vring_desc *desc = iova_ptr(r, r->desc, 16 * r->num);
+	uint64_t one = 1;
+
+	if (!avail || !used || !desc) {
+		snprintf(r->error, sizeof(r->error), "ring outside the window");
+		return;
+	}
+	while (r->last_avail != avail[1]) {
+		uint16_t head;
+		struct vring_desc d;
+		volatile uint32_t *u;
+		uint16_t idx;
+		void *buf;
+
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		head = avail[2 + r->last_avail % r->num];
+		if (head >= r->num) {
+			snprintf(r->error, sizeof(r->error), "bad head %u", head);
+			return;
+		}
+		d = desc[head];
+		buf = iova_ptr(r, d.addr, d.len);
+		if (!buf || !(d.flags & 2)) {
+			snprintf(r->error, sizeof(r->error),
+				 "bad buffer 0x%llx+%u flags %u",
+				 (unsigned long long)d.addr, d.len, d.flags);
+			return;
+		}
+		memset(buf, RNG_BYTE, d.len);
+		r->last_buf = d.addr;
+		r->last_len = d.len;
+		idx = used[1];
+		u = (volatile uint32_t *)(used + 2) + 2 * (idx % r->num);
+		u[0] = head;
+		u[1] = d.len;
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		used[1] = idx + 1;
+		r->last_avail++;
+		r->served++;
+	}
+	if (write(r->call, &one, sizeof(one)) != sizeof(one))
+		snprintf(r->error, sizeof(r->error), "call: %s", strerror(errno));
+}
+
+static void rng_event(struct rng_dev *r, const struct vlo_event *ev)
+{
+	struct vlo_ack ack = { .seq = ev->seq };
+
+	switch (ev->type) {
+	case VLO_EV_QUEUE:
+		if (ev->queue == 0) {
+			r->num = ev->num;
+			r->desc = ev->desc;
+			r->avail = ev->avail;
+			r->used = ev->used;
+			r->last_avail = 0;
+		}
+		break;
+	case VLO_EV_STATUS:
+		if (ev->status & STATUS_DRIVER_OK)
+			r->ready = true;
+		break;
+	case VLO_EV_RESET:
+		r->ready = false;
+		r->num = 0;
+		break;
+	case VLO_EV_BROKEN:
+		snprintf(r->error, sizeof(r->error), "device broken");
+		break;
+	}
+	if (ev->seq && ioctl(r->dev, VLO_IOC_ACK, &ack))
+		snprintf(r->error, sizeof(r->error), "ack: %s", strerror(errno));
+}
+
+static void *rng_thread(void *arg)
+{
+	struct rng_dev *r = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = r->dev, .events = POLLIN },
+		{ .fd = r->kick, .events = POLLIN },
+	};
+	struct vlo_event ev[8];
+	uint64_t cnt;
+	ssize_t n;
+	int i;
+
+	while (!r->stop) {
+		if (poll(pfd, 2, 100) < 0)
+			break;
+		if (pfd[0].revents & POLLIN) {
+			n = read(r->dev, ev, sizeof(ev));
+			for (i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++)
+				rng_event(r, &ev[i]);
+		}
+		if (pfd[1].revents & POLLIN) {
+			if (read(r->kick, &cnt, sizeof(cnt)) < 0)
+				continue;
+			if (r->ready && r->num)
+				rng_serve(r);
+		}
+	}
+	return NULL;
+}
+
+static void rng_available(char *buf, size_t size)
+{
+	FILE *f = fopen("/sys/class/misc/hw_random/rng_available", "r");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (!fgets(buf, size, f))
+		buf[0] = 0;
+	fclose(f);
+}
+
+/* The virtio_rng instance that is not in @before: ours. */
+static char *find_virtio_rng(const char *before)
+{
+	static char name[64];
+	char buf[512], *p, *save;
+
+	rng_available(buf, sizeof(buf));
+	for (p = strtok_r(buf, " \n", &save); p; p = strtok_r(NULL, " \n", &save)) {
+		char word[80];
+
+		snprintf(word, sizeof(word), " %s ", p);
+		if (!strncmp(p, "virtio_rng.", 11) && !strstr(before, word)) {
+			snprintf(name, sizeof(name), "%s", p);
+			return name;
+		}
+	}
+	return NULL;
+}
+
+static int cmd_rng(void)
+{
+	struct rng_dev r = { 0 };
+	struct vlo_queue_fd q = { .queue = 0 };
+	uint8_t data[64];
+	char before[520] = " ";
+	pthread_t thr;
+	char *name = NULL;
+	int ctl = open_ctl();
+	int fd, i;
+	ssize_t n;
+
+	default_create(&r.c, VIRTIO_ID_RNG);
+	r.dev = create(ctl, &r.c);
+	if (r.dev < 0)
+		die("rng: create: %s", strerror(errno));
+	r.mem = ioctl(r.dev, VLO_IOC_GET_MEMFD);
+	r.kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r.call = eventfd(0, EFD_CLOEXEC);
+	if (r.mem < 0 || r.kick < 0 || r.call < 0)
+		die("rng: memfd/eventfd: %s", strerror(errno));
+	r.win = mmap(NULL, r.c.iova_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     r.mem, r.c.iova_base);
+	if (r.win == MAP_FAILED)
+		die("rng: mmap: %s", strerror(errno));
+	q.fd = r.kick;
+	if (ioctl(r.dev, VLO_IOC_SET_KICK, &q))
+		die("rng: set kick: %s", strerror(errno));
+	q.fd = r.call;
+	if (ioctl(r.dev, VLO_IOC_SET_CALL, &q))
+		die("rng: set call: %s", strerror(errno));
+	rng_available(before + 1, sizeof(before) - 2);
+	for (i = 0; before[i]; i++)
+		if (before[i] == '\n')
+			before[i] = ' ';
+	strcat(before, " ");
+	if (pthread_create(&thr, NULL, rng_thread, &r))
+		die("rng: thread");
+	if (ioctl(r.dev, VLO_IOC_START))
+		die("rng: start: %s", strerror(errno));
+
+	for (i = 0; i < 100 && !(name = find_virtio_rng(before)); i++)
+		usleep(100000);
+	if (!name)
+		die("rng: no virtio_rng in rng_available (driver did not bind)");
+	fd = open("/sys/class/misc/hw_random/rng_current", O_WRONLY);
+	if (fd < 0 || write(fd, name, strlen(name)) < 0)
+		die("rng: select %s: %s", name, strerror(errno));
+	close(fd);
+	fd = open("/dev/hwrng", O_RDONLY);
+	if (fd < 0)
+		die("rng: /dev/hwrng: %s", strerror(errno));
+	n = read(fd, data, sizeof(data));
+	if (n <= 0)
+		die("rng: read /dev/hwrng: %s", n ? strerror(errno) : "EOF");
+	for (i = 0; i < n; i++)
+		if (data[i] != RNG_BYTE)
+			die("rng: byte %d is 0x%02x, not 0x%02x", i, data[i],
+			    RNG_BYTE);
+	close(fd);
+	if (r.error[0])
+		die("rng: device: %s", r.error);
+	printf("rng: %s bound, read %zd bytes from /dev/hwrng, %lu buffers served\n",
+	       name, n, r.served);
+
+	/* The driver has unmapped what we completed: it must be gone now. */
+	r.stop = true;
+	pthread_join(thr, NULL);
+	usleep(200000);
+	if (!r.last_buf)
+		die("rng: no buffer was served");
+	if (!probe(iova_ptr(&r, r.last_buf, 1)))
+		die("rng: completed buffer 0x%llx still readable",
+		    (unsigned long long)r.last_buf);
+	/* And the rings stay visible while the driver runs. */
+	if (probe(iova_ptr(&r, r.desc, 1)))
+		die("rng: descriptor table not readable");
+	printf("rng: completed buffer revoked, rings visible\n");
+
+	close(r.dev);
+	/* The device is gone: so is every page of the window. */
+	if (!probe(iova_ptr(&r, r.desc, 1)))
+		die("rng: rings readable after the device was destroyed");
+	munmap(r.win, r.c.iova_size);
+	close(r.mem);
+	close(ctl);
+	printf("rng: device destroyed, window revoked\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "many"))
+		return cmd_many(argc > 2 ? atoi(argv[2]) : 8);
+	if (argc >= 2 && !strcmp(argv[1], "cycles"))
+		return cmd_cycles(argc > 2 ? atoi(argv[2]) : 1000);
+	if (argc >= 2 && !strcmp(argv[1], "einval"))
+		return cmd_einval();
+	if (argc >= 2 && !strcmp(argv[1], "hostile"))
+		return cmd_hostile();
+	if (argc >= 2 && !strcmp(argv[1], "rng"))
+		return cmd_rng();
+	fprintf(stderr, "usage: vlo-test many [N] | cycles [N] | einval | hostile | rng\n");
+	return 2;
+}
