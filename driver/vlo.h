@@ -16,6 +16,7 @@
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/virtio.h>
+#include <linux/virtio_ring.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -39,6 +40,22 @@ struct vlo_hook {
 	void (*fire)(struct vlo_hook *hook);
 };
 
+/*
+ * What the device side of a split ring holds, seen from the kernel: which
+ * heads the driver made available and the device has not used. Kept for
+ * devices whose in-flight requests the module fails itself when the
+ * backend is gone (see vlo_fail.c).
+ */
+struct vlo_track {
+	struct vring vring;
+	unsigned int num;
+	u16 avail_seen;		/* avail entries accounted for */
+	u16 used_seen;		/* used entries checked */
+	bool lost;		/* bookkeeping impossible: cannot fail */
+	bool stopped;		/* the driver reset the device */
+	u8 inflight[];		/* per head */
+};
+
 struct vlo_queue {
 	struct vlo_dev *vlo;
 	unsigned int index;
@@ -49,6 +66,8 @@ struct vlo_queue {
 	unsigned long kick_pending;	/* bit 0: kicked with no eventfd */
 	struct work_struct kick_work;
 	struct vlo_hook call;
+	spinlock_t track_lock;		/* track and its contents */
+	struct vlo_track *track;
 };
 
 enum vlo_map_kind {
@@ -82,6 +101,7 @@ struct vlo_dev {
 	u32 config_size;
 	u64 offered;
 	unsigned long timeout;		/* jiffies */
+	bool fail_inflight;		/* the module fails requests itself */
 
 	struct mutex lock;		/* ioctls; start vs. kill */
 	bool started;
@@ -94,6 +114,9 @@ struct vlo_dev {
 	bool dead;			/* the owner closed the device fd */
 	bool broken;
 	bool vdev_live;			/* virtio core initialised vdev */
+	bool failing;			/* in-flight requests are failed */
+	unsigned long break_why;	/* VLO_BREAK_* bits, for break_work */
+	struct work_struct fail_work;
 
 	spinlock_t config_lock;		/* config, generation */
 	u32 generation;
@@ -125,6 +148,7 @@ struct vlo_dev {
 	struct vlo_map **slots;		/* what the backend may see */
 	unsigned long next_hint;
 	bool window_closed;
+	bool window_revoked;		/* the backend sees nothing any more */
 	struct list_head zaps;
 	struct work_struct zap_work;
 	/* Orders fault handlers before zaps; see vlo_zap_barrier(). */
@@ -140,6 +164,10 @@ static inline struct vlo_dev *vdev_to_vlo(struct virtio_device *vdev)
 	return container_of(vdev, struct vlo_dev, vdev);
 }
 
+#define VLO_BREAK_ERRORFD	0	/* break_why bits */
+#define VLO_BREAK_OVERFLOW	1
+#define VLO_BREAK_BAD_USED	2
+
 /* vlo_main.c */
 void vlo_event_push(struct vlo_dev *vlo, struct vlo_event *ev);
 int vlo_event_sync(struct vlo_dev *vlo, struct vlo_event *ev);
@@ -148,7 +176,7 @@ bool vlo_gone(struct vlo_dev *vlo);
 void vlo_put(struct vlo_dev *vlo);
 
 /* vlo_virtio.c */
-u64 vlo_offered_features(u64 device_features);
+u64 vlo_offered_features(u64 device_features, u32 device_id);
 void vlo_kick_signal(struct vlo_queue *q);
 extern const struct virtio_config_ops vlo_config_ops;
 
@@ -158,5 +186,17 @@ int vlo_window_init(struct vlo_dev *vlo, u64 size);
 void vlo_window_close(struct vlo_dev *vlo);
 void vlo_window_free(struct vlo_dev *vlo);
 int vlo_memfd_create(struct vlo_dev *vlo);
+void vlo_window_revoke(struct vlo_dev *vlo);
+int vlo_window_access(struct vlo_dev *vlo, u64 iova, void *buf, size_t len,
+		      bool write);
+
+/* vlo_fail.c */
+bool vlo_fail_wanted(u32 device_id);
+int vlo_track_start(struct vlo_queue *q, struct virtqueue *vq);
+void vlo_track_stop(struct vlo_queue *q, bool free);
+void vlo_track_all(struct vlo_dev *vlo);
+bool vlo_track_call(struct vlo_queue *q);
+void vlo_fail_start(struct vlo_dev *vlo);
+void vlo_fail_work(struct work_struct *work);
 
 #endif /* VLO_H */

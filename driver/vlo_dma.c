@@ -251,6 +251,9 @@ static dma_addr_t vlo_map_page(struct device *dev, struct page *page,
 
 	if (!size || size > VLO_MAX_MAP || dir == DMA_NONE)
 		return DMA_MAPPING_ERROR;
+	/* Requests publish their head after mapping: account for it now. */
+	if (vlo->fail_inflight)
+		vlo_track_all(vlo);
 	npages = DIV_ROUND_UP(in_page + size, PAGE_SIZE);
 	m = vlo_map_new(npages, GFP_ATOMIC | __GFP_NOWARN);
 	if (!m)
@@ -506,6 +509,64 @@ void vlo_window_close(struct vlo_dev *vlo)
 		vlo_window_release(vlo, m);
 }
 
+/*
+ * The backend is dead or broken: revoke every page it can see, for good.
+ * The driver keeps mapping and unmapping; only the module sees those
+ * pages now. Process context.
+ */
+void vlo_window_revoke(struct vlo_dev *vlo)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	vlo->window_revoked = true;
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	vlo_zap_barrier(vlo);
+	vlo_zap_range(vlo, 0, 0);
+}
+
+/*
+ * Copy between @buf and the window at @iova, within one streaming mapping.
+ * Writes only reach bounce pages of buffers the device may write. For the
+ * module acting as the device; any context.
+ */
+int vlo_window_access(struct vlo_dev *vlo, u64 iova, void *buf, size_t len,
+		      bool write)
+{
+	struct vlo_map *m;
+	unsigned long flags;
+	size_t off, n, pos;
+	int ret = -EFAULT;
+	char *p;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	m = vlo_window_find(vlo, iova);
+	if (!m || m->kind != VLO_MAP_BOUNCE || iova < vlo_map_iova(vlo, m))
+		goto out;
+	off = iova - vlo_map_iova(vlo, m);
+	if (off > m->size || len > m->size - off)
+		goto out;
+	if (write ? !vlo_dir_from_device(m->dir) : !vlo_dir_to_device(m->dir))
+		goto out;
+	while (len) {
+		pos = m->offset + off;
+		n = min_t(size_t, len, PAGE_SIZE - offset_in_page(pos));
+		p = kmap_local_page(m->pages[pos >> PAGE_SHIFT]);
+		if (write)
+			memcpy(p + offset_in_page(pos), buf, n);
+		else
+			memcpy(buf, p + offset_in_page(pos), n);
+		kunmap_local(p);
+		buf += n;
+		off += n;
+		len -= n;
+	}
+	ret = 0;
+out:
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	return ret;
+}
+
 void vlo_window_free(struct vlo_dev *vlo)
 {
 	kvfree(vlo->slots);
@@ -524,7 +585,7 @@ static vm_fault_t vlo_mem_fault(struct vm_fault *vmf)
 
 	down_read(&vlo->fault_sem);
 	spin_lock_irqsave(&vlo->map_lock, flags);
-	m = vlo_window_find(vlo, iova);
+	m = vlo->window_revoked ? NULL : vlo_window_find(vlo, iova);
 	if (m && (!write || m->dir != DMA_TO_DEVICE)) {
 		u64 idx = ((iova - vlo->iova_base) >> PAGE_SHIFT) - m->first;
 
@@ -548,7 +609,7 @@ static vm_fault_t vlo_mem_pfn_mkwrite(struct vm_fault *vmf)
 	bool ok;
 
 	spin_lock_irqsave(&vlo->map_lock, flags);
-	m = vlo_window_find(vlo, iova);
+	m = vlo->window_revoked ? NULL : vlo_window_find(vlo, iova);
 	ok = m && m->dir != DMA_TO_DEVICE;
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
 	return ok ? 0 : VM_FAULT_SIGBUS;

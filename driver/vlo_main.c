@@ -140,12 +140,21 @@ void vlo_break(struct vlo_dev *vlo, const char *why)
 	spin_lock_irqsave(&vlo->state_lock, flags);
 	first = !vlo->broken;
 	vlo->broken = true;
-	if (vlo->vdev_live)
+	/*
+	 * A broken queue returns nothing to its driver, not even what is in
+	 * flight: where the module can fail requests itself, it does that
+	 * instead (vlo_fail.c).
+	 */
+	if (vlo->fail_inflight)
+		WRITE_ONCE(vlo->failing, true);
+	else if (vlo->vdev_live)
 		virtio_break_device(&vlo->vdev);
 	spin_unlock_irqrestore(&vlo->state_lock, flags);
 	wake_up_all(&vlo->ack_wq);
 	if (!first)
 		return;
+	if (vlo->fail_inflight)
+		vlo_fail_start(vlo);
 	if (why)
 		dev_warn(&vlo->parent, "device broken: %s\n", why);
 	ev.status = READ_ONCE(vlo->status);
@@ -159,8 +168,13 @@ static void vlo_break_work(struct work_struct *work)
 {
 	struct vlo_dev *vlo = container_of(work, struct vlo_dev, break_work);
 
-	vlo_break(vlo, READ_ONCE(vlo->ev_count) >= VLO_EVENT_RING - 1 ?
-		  "event queue overflow" : "error eventfd signalled");
+	const char *why = "error eventfd signalled";
+
+	if (test_bit(VLO_BREAK_BAD_USED, &vlo->break_why))
+		why = "backend wrote an invalid used ring entry";
+	else if (READ_ONCE(vlo->ev_count) >= VLO_EVENT_RING - 1)
+		why = "event queue overflow";
+	vlo_break(vlo, why);
 }
 
 /* ---- eventfd hooks ---- */
@@ -241,7 +255,7 @@ static void vlo_call_fire(struct vlo_hook *hook)
 
 	atomic_inc(&q->vlo->firing);
 	spin_lock(&q->lock);
-	if (q->vq)
+	if (q->vq && (!q->vlo->fail_inflight || vlo_track_call(q)))
 		vring_interrupt(0, q->vq);
 	spin_unlock(&q->lock);
 	atomic_dec(&q->vlo->firing);
@@ -340,6 +354,7 @@ static void vlo_kill(struct vlo_dev *vlo)
 		spin_unlock_irqrestore(&vlo->state_lock, flags);
 		unregister_virtio_device(&vlo->vdev);
 	}
+	cancel_work_sync(&vlo->fail_work);
 	for (i = 0; i < vlo->num_queues; i++) {
 		struct vlo_queue *q = &vlo->queues[i];
 		struct eventfd_ctx *kick;
@@ -580,6 +595,7 @@ static void vlo_init_queue(struct vlo_dev *vlo, unsigned int i)
 	q->vlo = vlo;
 	q->index = i;
 	spin_lock_init(&q->lock);
+	spin_lock_init(&q->track_lock);
 	INIT_WORK(&q->kick_work, vlo_kick_work);
 	q->call.fire = vlo_call_fire;
 }
@@ -598,11 +614,13 @@ static struct vlo_dev *vlo_alloc(const struct vlo_create *c)
 	vlo->max_queue_size = c->max_queue_size;
 	vlo->config_size = c->config_size;
 	memcpy(vlo->config, c->config, c->config_size);
-	vlo->offered = vlo_offered_features(c->device_features);
+	vlo->offered = vlo_offered_features(c->device_features, c->device_id);
+	vlo->fail_inflight = vlo_fail_wanted(c->device_id);
 	vlo->timeout = msecs_to_jiffies(c->timeout_ms);
 	mutex_init(&vlo->lock);
 	INIT_WORK(&vlo->start_work, vlo_start_work);
 	INIT_WORK(&vlo->break_work, vlo_break_work);
+	INIT_WORK(&vlo->fail_work, vlo_fail_work);
 	spin_lock_init(&vlo->state_lock);
 	spin_lock_init(&vlo->config_lock);
 	spin_lock_init(&vlo->ev_lock);

@@ -23,10 +23,15 @@
 /* Device-specific feature bits: 0 to 23 and 50 up. */
 #define VLO_DEVICE_FEATURES	(GENMASK_ULL(23, 0) | GENMASK_ULL(63, 50))
 
-u64 vlo_offered_features(u64 device_features)
+u64 vlo_offered_features(u64 device_features, u32 device_id)
 {
-	return (device_features & (VLO_DEVICE_FEATURES | VLO_TRANSPORT_FEATURES)) |
-	       BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+	u64 f = (device_features & (VLO_DEVICE_FEATURES | VLO_TRANSPORT_FEATURES)) |
+		BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+
+	/* Failing requests in flight is done for split rings only. */
+	if (vlo_fail_wanted(device_id))
+		f &= ~BIT_ULL(VIRTIO_F_RING_PACKED);
+	return f;
 }
 
 static bool vlo_config_range_ok(struct vlo_dev *vlo, unsigned int offset,
@@ -130,8 +135,10 @@ static void vlo_reset(struct virtio_device *vdev)
 		vlo_event_push(vlo, &ev);
 	else if (vlo_event_sync(vlo, &ev) == -ETIMEDOUT)
 		dev_warn(&vlo->parent, "backend did not acknowledge reset\n");
-	for (i = 0; i < vlo->num_queues; i++)
+	for (i = 0; i < vlo->num_queues; i++) {
 		clear_bit(0, &vlo->queues[i].kick_pending);
+		vlo_track_stop(&vlo->queues[i], false);
+	}
 	WRITE_ONCE(vlo->status, 0);
 }
 
@@ -168,6 +175,11 @@ static bool vlo_notify(struct virtqueue *vq)
 	struct vlo_dev *vlo = vdev_to_vlo(vq->vdev);
 	struct vlo_queue *q = &vlo->queues[vq->index];
 
+	/* The module is the device now: fail what was added. */
+	if (READ_ONCE(vlo->failing)) {
+		queue_work(system_unbound_wq, &vlo->fail_work);
+		return true;
+	}
 	if (eventfd_signal_allowed() &&
 	    !(irqs_disabled() && atomic_read(&vlo->firing)))
 		vlo_kick_signal(q);
@@ -192,6 +204,10 @@ static struct virtqueue *vlo_setup_vq(struct vlo_dev *vlo, unsigned int index,
 				    callback, name);
 	if (!vq)
 		return ERR_PTR(-ENOMEM);
+	if (vlo->fail_inflight && vlo_track_start(q, vq)) {
+		vring_del_virtqueue(vq);
+		return ERR_PTR(-ENOMEM);
+	}
 	spin_lock_irq(&q->lock);
 	q->vq = vq;
 	spin_unlock_irq(&q->lock);
@@ -214,6 +230,7 @@ static void vlo_del_vqs(struct virtio_device *vdev)
 		spin_lock_irq(&q->lock);
 		q->vq = NULL;
 		spin_unlock_irq(&q->lock);
+		vlo_track_stop(q, true);
 		vring_del_virtqueue(vq);
 	}
 }

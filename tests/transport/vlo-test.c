@@ -10,9 +10,15 @@
  *   vlo-test rng          a user-space virtio-rng device: virtio_rng binds,
  *                         /dev/hwrng returns our bytes, and a completed
  *                         buffer is no longer reachable
+ *   vlo-test blk-dead     a user-space virtio-blk device serves the probe
+ *                         and a read, then stops answering while a direct
+ *                         dd is in flight and is closed: dd must fail soon
+ *   vlo-test blk-garbage  the same device answers the dd with a garbage used
+ *                         ring (bad id, len and idx): dd must fail soon
  *
  * Exit status 0 on success; every failure prints one line on stderr.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,6 +34,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <glob.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -609,6 +617,359 @@ static int cmd_rng(void)
 	return 0;
 }
 
+/* ---- a user-space virtio-blk device ---- */
+
+#define VIRTIO_ID_BLOCK		2
+#define BLK_SECTORS		2048	/* 1 MiB */
+#define BLK_T_IN		0
+#define BLK_T_OUT		1
+#define BLK_T_GET_ID		8
+#define BLK_S_OK		0
+#define BLK_S_UNSUPP		2
+#define VRING_F_NEXT		1
+#define VRING_F_WRITE		2
+
+struct blk_dev {
+	struct rng_dev r;	/* rings, fds, window: as for rng */
+	uint8_t disk[BLK_SECTORS * 512];
+	volatile bool stall;	/* stop answering */
+	volatile bool garbage;	/* answer stalled requests with garbage */
+	volatile unsigned int pending;	/* requests seen while stalled */
+	volatile bool done_garbage;
+};
+
+static uint8_t blk_pattern(size_t off)
+{
+	return (uint8_t)(off / 512 * 7 + off % 251);
+}
+
+/* Serve one chain; 0 on success. */
+static int blk_request(struct blk_dev *b, uint16_t head, uint32_t *used_len)
+{
+	struct rng_dev *r = &b->r;
+	struct vring_desc *desc = iova_ptr(r, r->desc, 16 * r->num);
+	struct vring_desc chain[16];
+	unsigned int n = 0, i;
+	uint16_t idx = head;
+	uint8_t *hdr, *status;
+	uint32_t type;
+	uint64_t off;
+
+	for (;;) {
+		if (n == 16 || idx >= r->num)
+			return -1;
+		chain[n++] = desc[idx];
+		if (!(chain[n - 1].flags & VRING_F_NEXT))
+			break;
+		idx = chain[n - 1].next;
+	}
+	if (n < 2 || chain[0].len < 16 || !(chain[n - 1].flags & VRING_F_WRITE))
+		return -1;
+	hdr = iova_ptr(r, chain[0].addr, 16);
+	status = iova_ptr(r, chain[n - 1].addr + chain[n - 1].len - 1, 1);
+	if (!hdr || !status)
+		return -1;
+	memcpy(&type, hdr, 4);
+	memcpy(&off, hdr + 8, 8);
+	off *= 512;
+	*used_len = 1;
+	*status = BLK_S_OK;
+	for (i = 1; i < n - 1; i++) {
+		uint8_t *buf = iova_ptr(r, chain[i].addr, chain[i].len);
+
+		if (!buf)
+			return -1;
+		if (type == BLK_T_GET_ID) {
+			memset(buf, 0, chain[i].len);
+			memcpy(buf, "vlo-test", 8);
+			*used_len += chain[i].len;
+			continue;
+		}
+		if (type != BLK_T_IN && type != BLK_T_OUT) {
+			*status = BLK_S_UNSUPP;
+			break;
+		}
+		if (off > sizeof(b->disk) || chain[i].len > sizeof(b->disk) - off)
+			return -1;
+		if (type == BLK_T_IN) {
+			memcpy(buf, b->disk + off, chain[i].len);
+			*used_len += chain[i].len;
+		} else {
+			memcpy(b->disk + off, buf, chain[i].len);
+		}
+		off += chain[i].len;
+	}
+	return 0;
+}
+
+static void blk_serve(struct blk_dev *b)
+{
+	struct rng_dev *r = &b->r;
+	volatile uint16_t *avail = iova_ptr(r, r->avail, 4 + 2 * r->num);
+	volatile uint16_t *used = iova_ptr(r, r->used, 4 + 8 * r->num);
+	uint64_t one = 1;
+
+	if (!avail || !used) {
+		snprintf(r->error, sizeof(r->error), "ring outside the window");
+		return;
+	}
+	if (b->done_garbage)
+		return;
+	if (b->stall) {
+		/* Count what we are sitting on; never answer it. */
+		b->pending = (uint16_t)(avail[1] - r->last_avail);
+		if (!b->garbage || !b->pending)
+			return;
+		/* An id out of range, a huge len and an index far ahead. */
+		volatile uint32_t *u = (volatile uint32_t *)(used + 2) +
+				       2 * (used[1] % r->num);
+		u[0] = 0xdead;
+		u[1] = 0xffffffff;
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		used[1] += 7;
+		b->done_garbage = true;
+		if (write(r->call, &one, sizeof(one)) != sizeof(one))
+			snprintf(r->error, sizeof(r->error), "call: %s",
+				 strerror(errno));
+		return;
+	}
+	while (r->last_avail != avail[1]) {
+		uint16_t head, idx;
+		uint32_t len = 0;
+		volatile uint32_t *u;
+
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		head = avail[2 + r->last_avail % r->num];
+		if (head >= r->num || blk_request(b, head, &len)) {
+			snprintf(r->error, sizeof(r->error), "bad request, head %u",
+				 head);
+			return;
+		}
+		idx = used[1];
+		u = (volatile uint32_t *)(used + 2) + 2 * (idx % r->num);
+		u[0] = head;
+		u[1] = len;
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		used[1] = idx + 1;
+		r->last_avail++;
+		r->served++;
+	}
+	if (write(r->call, &one, sizeof(one)) != sizeof(one))
+		snprintf(r->error, sizeof(r->error), "call: %s", strerror(errno));
+}
+
+static void *blk_thread(void *arg)
+{
+	struct blk_dev *b = arg;
+	struct rng_dev *r = &b->r;
+	struct pollfd pfd[2] = {
+		{ .fd = r->dev, .events = POLLIN },
+		{ .fd = r->kick, .events = POLLIN },
+	};
+	struct vlo_event ev[8];
+	uint64_t cnt;
+	ssize_t n;
+	int i;
+
+	while (!r->stop) {
+		if (poll(pfd, 2, 50) < 0)
+			break;
+		if (pfd[0].revents & POLLIN) {
+			n = read(r->dev, ev, sizeof(ev));
+			for (i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++)
+				if (ev[i].type != VLO_EV_BROKEN)
+					rng_event(r, &ev[i]);
+		}
+		if (pfd[1].revents & POLLIN &&
+		    read(r->kick, &cnt, sizeof(cnt)) < 0)
+			continue;
+		/* Kicks may be suppressed: look at the ring every round. */
+		if (r->ready && r->num)
+			blk_serve(b);
+	}
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The disk virtio_blk made of device @index, e.g. "vda", or NULL. */
+static char *blk_disk(unsigned int index)
+{
+	static char name[32];
+	char pat[128];
+	glob_t g;
+	char *p = NULL;
+
+	snprintf(pat, sizeof(pat),
+		 "/sys/class/misc/virtio-loopback/vlo%u/virtio*/block/*", index);
+	if (!glob(pat, 0, NULL, &g) && g.gl_pathc) {
+		snprintf(name, sizeof(name), "%s", strrchr(g.gl_pathv[0], '/') + 1);
+		p = name;
+	}
+	globfree(&g);
+	return p;
+}
+
+/* Run dd on @dev in a child; returns its pid. */
+static pid_t start_dd(const char *dev, unsigned int skip)
+{
+	char in[64], sk[32];
+	pid_t pid;
+
+	snprintf(in, sizeof(in), "if=%s", dev);
+	snprintf(sk, sizeof(sk), "skip=%u", skip);
+	pid = fork();
+	if (pid < 0)
+		die("blk: fork: %s", strerror(errno));
+	if (!pid) {
+		execlp("dd", "dd", in, "of=/dev/null", "bs=4096", "count=1",
+		       sk, "iflag=direct", "status=none", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Wait at most @secs for @pid; its wait status, or -1 if still running. */
+static int wait_bounded(pid_t pid, double secs)
+{
+	double end = now_s() + secs;
+	int st;
+
+	while (now_s() < end) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			return st;
+		usleep(20000);
+	}
+	return -1;
+}
+
+static int cmd_blk(bool garbage)
+{
+	const char *mode = garbage ? "blk-garbage" : "blk-dead";
+	static struct blk_dev b;
+	struct rng_dev *r = &b.r;
+	struct vlo_queue_fd q = { .queue = 0 };
+	uint64_t capacity = BLK_SECTORS;
+	char dev[64], *name = NULL;
+	uint8_t *buf;
+	pthread_t thr;
+	int ctl = open_ctl();
+	int fd, i, st;
+	double t0, took;
+	pid_t dd;
+
+	for (i = 0; i < (int)sizeof(b.disk); i++)
+		b.disk[i] = blk_pattern(i);
+	default_create(&r->c, VIRTIO_ID_BLOCK);
+	r->c.config_size = 64;
+	memcpy(r->c.config, &capacity, sizeof(capacity));
+	r->dev = create(ctl, &r->c);
+	if (r->dev < 0)
+		die("%s: create: %s", mode, strerror(errno));
+	if (r->c.offered_features & (1ULL << 34))
+		die("%s: packed ring offered to a block device", mode);
+	r->mem = ioctl(r->dev, VLO_IOC_GET_MEMFD);
+	r->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r->call = eventfd(0, EFD_CLOEXEC);
+	if (r->mem < 0 || r->kick < 0 || r->call < 0)
+		die("%s: memfd/eventfd: %s", mode, strerror(errno));
+	r->win = mmap(NULL, r->c.iova_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      r->mem, r->c.iova_base);
+	if (r->win == MAP_FAILED)
+		die("%s: mmap: %s", mode, strerror(errno));
+	q.fd = r->kick;
+	if (ioctl(r->dev, VLO_IOC_SET_KICK, &q))
+		die("%s: set kick: %s", mode, strerror(errno));
+	q.fd = r->call;
+	if (ioctl(r->dev, VLO_IOC_SET_CALL, &q))
+		die("%s: set call: %s", mode, strerror(errno));
+	if (pthread_create(&thr, NULL, blk_thread, &b))
+		die("%s: thread", mode);
+	if (ioctl(r->dev, VLO_IOC_START))
+		die("%s: start: %s", mode, strerror(errno));
+	for (i = 0; i < 150 && !(name = blk_disk(r->c.index)); i++)
+		usleep(100000);
+	if (!name)
+		die("%s: no disk appeared (virtio_blk did not bind)", mode);
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	for (i = 0; i < 50 && access(dev, F_OK); i++)
+		usleep(100000);
+
+	/* A direct read the device answers. */
+	fd = open(dev, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		die("%s: open %s: %s", mode, dev, strerror(errno));
+	if (posix_memalign((void **)&buf, 4096, 4096))
+		die("%s: memalign", mode);
+	if (pread(fd, buf, 4096, 8192) != 4096)
+		die("%s: direct read of %s: %s", mode, dev, strerror(errno));
+	for (i = 0; i < 4096; i++)
+		if (buf[i] != blk_pattern(8192 + i))
+			die("%s: byte %d of the read is wrong", mode, i);
+	close(fd);
+	if (r->error[0])
+		die("%s: device: %s", mode, r->error);
+	printf("%s: %s bound, %lu requests served, direct read correct\n",
+	       mode, name, r->served);
+
+	/* Now stop answering and start a direct read. */
+	b.garbage = garbage;
+	b.stall = true;
+	dd = start_dd(dev, 16);
+	for (i = 0; i < 200 && !b.pending; i++)
+		usleep(50000);
+	if (!b.pending)
+		die("%s: dd's request never reached the device", mode);
+	t0 = now_s();
+	if (!garbage) {
+		/* The owner goes away with the request in flight. */
+		r->stop = true;
+		pthread_join(thr, NULL);
+		close(r->dev);
+	}
+	st = wait_bounded(dd, 30);
+	took = now_s() - t0;
+	if (st == -1)
+		die("%s: dd still blocked %.0f s after the backend %s", mode,
+		    took, garbage ? "wrote garbage" : "died");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		die("%s: dd succeeded without a backend", mode);
+	printf("%s: dd failed after %.2f s (%s %d)\n", mode, took,
+	       WIFEXITED(st) ? "exit" : "signal",
+	       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	/* The window is revoked: the backend sees nothing any more. */
+	if (!probe(iova_ptr(r, r->desc, 1)))
+		die("%s: rings still readable after the device broke", mode);
+	if (garbage) {
+		/* New requests fail too, and removal does not wait. */
+		dd = start_dd(dev, 32);
+		st = wait_bounded(dd, 30);
+		if (st == -1 || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
+			die("%s: a request after the break %s", mode,
+			    st == -1 ? "hangs" : "succeeded");
+		r->stop = true;
+		pthread_join(thr, NULL);
+		close(r->dev);
+	}
+	for (i = 0; i < 100 && blk_disk(r->c.index); i++)
+		usleep(100000);
+	if (blk_disk(r->c.index))
+		die("%s: %s still there after close", mode, name);
+	munmap(r->win, r->c.iova_size);
+	close(r->mem);
+	close(ctl);
+	printf("%s: device removed\n", mode);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "many"))
@@ -621,6 +982,10 @@ int main(int argc, char **argv)
 		return cmd_hostile();
 	if (argc >= 2 && !strcmp(argv[1], "rng"))
 		return cmd_rng();
-	fprintf(stderr, "usage: vlo-test many [N] | cycles [N] | einval | hostile | rng\n");
+	if (argc >= 2 && !strcmp(argv[1], "blk-dead"))
+		return cmd_blk(false);
+	if (argc >= 2 && !strcmp(argv[1], "blk-garbage"))
+		return cmd_blk(true);
+	fprintf(stderr, "usage: vlo-test many [N] | cycles [N] | einval | hostile | rng | blk-dead | blk-garbage\n");
 	return 2;
 }

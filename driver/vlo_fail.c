@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-loopback: failing in-flight requests when the backend is gone.
+ *
+ * Breaking a virtqueue only stops new requests: virtqueue_get_buf()
+ * returns nothing on a broken queue, and a driver that waits for every
+ * request it submitted (virtio_blk: del_gendisk() in remove waits for the
+ * queue to drain, and it has no request timeout in 6.1 or 6.12) then waits
+ * forever. So for such devices the module does not break the queues: it
+ * revokes the backend's window and becomes the device itself, answering
+ * every request the backend left behind, and every later one, with an
+ * error, through the used ring as a device would.
+ *
+ * That needs to know which heads are in flight, which only the driver
+ * knows (in virtio_ring's private state). The module keeps its own count
+ * of it from the ring: a head is in flight from the avail entry that
+ * carries it until the used entry that returns it. Every request maps at
+ * least one buffer before its head is published, and a map is a point
+ * where the rings are looked at (as are kicks and calls), so no more than
+ * a ring's worth of entries can pass unseen. Used entries are checked
+ * before the driver is told about them: an id out of range or a head not
+ * in flight breaks the device before virtio_ring sees it.
+ *
+ * Only split rings (packed is not offered to these devices), and only
+ * devices whose error convention is known: virtio-blk, whose status is the
+ * last byte of the last device-writable buffer.
+ */
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <uapi/linux/virtio_blk.h>
+
+#include "vlo.h"
+
+bool vlo_fail_wanted(u32 device_id)
+{
+	return device_id == VIRTIO_ID_BLOCK;
+}
+
+int vlo_track_start(struct vlo_queue *q, struct virtqueue *vq)
+{
+	unsigned int num = virtqueue_get_vring_size(vq);
+	struct vlo_track *t, *old;
+	unsigned long flags;
+
+	t = kzalloc(struct_size(t, inflight, num), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->vring = *virtqueue_get_vring(vq);
+	t->num = num;
+	spin_lock_irqsave(&q->track_lock, flags);
+	old = q->track;
+	q->track = t;
+	spin_unlock_irqrestore(&q->track_lock, flags);
+	kfree(old);
+	return 0;
+}
+
+/* The driver reset the device (@free: and deletes the ring). */
+void vlo_track_stop(struct vlo_queue *q, bool free)
+{
+	struct vlo_track *t = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->track_lock, flags);
+	if (free) {
+		t = q->track;
+		q->track = NULL;
+	} else if (q->track) {
+		q->track->stopped = true;
+	}
+	spin_unlock_irqrestore(&q->track_lock, flags);
+	kfree(t);
+}
+
+/*
+ * Account for the entries added to both rings since the last look.
+ * Returns false if the used ring holds something no device may write.
+ * Caller holds the queue's track_lock.
+ */
+static bool vlo_track_pass(struct vlo_dev *vlo, struct vlo_track *t)
+{
+	struct virtio_device *vdev = &vlo->vdev;
+	struct vring *vr = &t->vring;
+	unsigned int mask = t->num - 1;
+	u16 avail, used, p;
+	u32 head;
+
+	if (t->lost || t->stopped)
+		return true;
+	/* Used first: whatever it returns was added before we read avail. */
+	used = virtio16_to_cpu(vdev, READ_ONCE(vr->used->idx));
+	smp_rmb();	/* used idx before avail idx, as said above */
+	avail = virtio16_to_cpu(vdev, READ_ONCE(vr->avail->idx));
+	smp_rmb();	/* indices before the entries they publish */
+	if ((u16)(avail - t->avail_seen) > t->num) {
+		t->lost = true;
+		return true;
+	}
+	for (p = t->avail_seen; p != avail; p++) {
+		head = virtio16_to_cpu(vdev, READ_ONCE(vr->avail->ring[p & mask]));
+		if (head >= t->num || t->inflight[head]) {
+			t->lost = true;
+			return true;
+		}
+		t->inflight[head] = 1;
+	}
+	t->avail_seen = avail;
+	if ((u16)(used - t->used_seen) > t->num)
+		return false;
+	for (p = t->used_seen; p != used; p++) {
+		head = virtio32_to_cpu(vdev, READ_ONCE(vr->used->ring[p & mask].id));
+		if (head >= t->num || !t->inflight[head])
+			return false;
+		t->inflight[head] = 0;
+		t->used_seen = p + 1;
+	}
+	return true;
+}
+
+static void vlo_bad_used(struct vlo_dev *vlo)
+{
+	set_bit(VLO_BREAK_BAD_USED, &vlo->break_why);
+	queue_work(system_unbound_wq, &vlo->break_work);
+}
+
+/* A buffer is about to be mapped: look at every ring. Any context. */
+void vlo_track_all(struct vlo_dev *vlo)
+{
+	unsigned long flags;
+	unsigned int i;
+	bool ok = true;
+
+	for (i = 0; i < vlo->num_queues; i++) {
+		struct vlo_queue *q = &vlo->queues[i];
+
+		spin_lock_irqsave(&q->track_lock, flags);
+		if (q->track)
+			ok &= vlo_track_pass(vlo, q->track);
+		spin_unlock_irqrestore(&q->track_lock, flags);
+	}
+	if (!ok && !READ_ONCE(vlo->failing))
+		vlo_bad_used(vlo);
+}
+
+/*
+ * The backend signalled its call eventfd: may the driver look at the used
+ * ring? Caller holds q->lock, irqs off.
+ */
+bool vlo_track_call(struct vlo_queue *q)
+{
+	struct vlo_dev *vlo = q->vlo;
+	bool ok = true;
+
+	if (READ_ONCE(vlo->failing))
+		return false;
+	spin_lock(&q->track_lock);
+	if (q->track)
+		ok = vlo_track_pass(vlo, q->track);
+	spin_unlock(&q->track_lock);
+	if (!ok)
+		vlo_bad_used(vlo);
+	return ok;
+}
+
+/* Read descriptor @i of an indirect table at @table, or of the ring. */
+static bool vlo_read_desc(struct vlo_dev *vlo, struct vlo_track *t,
+			  u64 table, unsigned int i, struct vring_desc *d)
+{
+	if (!table) {
+		*d = t->vring.desc[i];
+		return true;
+	}
+	return !vlo_window_access(vlo, table + (u64)i * sizeof(*d), d,
+				  sizeof(*d), false);
+}
+
+/*
+ * Make the request at @head fail: virtio-blk's status is the last byte of
+ * the last buffer the device may write. The descriptors are the driver's
+ * (the backend can no longer touch the window), and every write goes
+ * through the window, into a bounce page of a buffer mapped for the device.
+ */
+static void vlo_fail_head(struct vlo_dev *vlo, struct vlo_track *t, u16 head)
+{
+	struct virtio_device *vdev = &vlo->vdev;
+	u64 table = 0, status = 0;
+	unsigned int i = head, n = t->num, steps;
+	struct vring_desc d;
+	u8 err = VIRTIO_BLK_S_IOERR;
+	u16 flags;
+	u32 len;
+
+	for (steps = 0; steps < n; steps++) {
+		if (!vlo_read_desc(vlo, t, table, i, &d))
+			break;
+		flags = virtio16_to_cpu(vdev, d.flags);
+		len = virtio32_to_cpu(vdev, d.len);
+		if (!table && (flags & VRING_DESC_F_INDIRECT)) {
+			table = virtio64_to_cpu(vdev, d.addr);
+			n = len / sizeof(d);
+			i = 0;
+			steps = 0;
+			continue;
+		}
+		if ((flags & VRING_DESC_F_WRITE) && len)
+			status = virtio64_to_cpu(vdev, d.addr) + len - 1;
+		if (!(flags & VRING_DESC_F_NEXT))
+			break;
+		i = virtio16_to_cpu(vdev, d.next);
+		if (i >= n)
+			break;
+	}
+	if (status)
+		vlo_window_access(vlo, status, &err, 1, true);
+}
+
+/* Return every head in flight, failed. Caller holds q->track_lock. */
+static unsigned int vlo_fail_queue(struct vlo_dev *vlo, struct vlo_track *t)
+{
+	struct virtio_device *vdev = &vlo->vdev;
+	struct vring *vr = &t->vring;
+	unsigned int h, done = 0, round;
+	u16 avail;
+
+	for (round = 0; round < 4; round++) {
+		/* A bad used ring is overwritten from its first bad entry. */
+		vlo_track_pass(vlo, t);
+		if (t->lost || t->stopped)
+			break;
+		for (h = 0; h < t->num; h++) {
+			struct vring_used_elem *e;
+
+			if (!t->inflight[h])
+				continue;
+			vlo_fail_head(vlo, t, h);
+			e = &vr->used->ring[t->used_seen & (t->num - 1)];
+			WRITE_ONCE(e->id, cpu_to_virtio32(vdev, h));
+			WRITE_ONCE(e->len, 0);
+			t->inflight[h] = 0;
+			t->used_seen++;
+			done++;
+		}
+		smp_wmb();	/* entries before the index the driver reads */
+		WRITE_ONCE(vr->used->idx, cpu_to_virtio16(vdev, t->used_seen));
+		/* Ask for a kick on every new request. */
+		WRITE_ONCE(vr->used->flags, 0);
+		WRITE_ONCE(vring_avail_event(vr),
+			   cpu_to_virtio16(vdev, t->avail_seen));
+		smp_mb();	/* avail_event before re-reading avail idx */
+		avail = virtio16_to_cpu(vdev, READ_ONCE(vr->avail->idx));
+		if (avail == t->avail_seen)
+			break;
+	}
+	return done;
+}
+
+/*
+ * The device is broken or its owner gone: from now on the module answers
+ * for it. Process context.
+ */
+void vlo_fail_start(struct vlo_dev *vlo)
+{
+	vlo_window_revoke(vlo);
+	queue_work(system_unbound_wq, &vlo->fail_work);
+}
+
+/* Fail what is in flight; queued again by every kick while failing. */
+void vlo_fail_work(struct work_struct *work)
+{
+	struct vlo_dev *vlo = container_of(work, struct vlo_dev, fail_work);
+	unsigned int i, done;
+	bool lost;
+
+	for (i = 0; i < vlo->num_queues; i++) {
+		struct vlo_queue *q = &vlo->queues[i];
+
+		spin_lock_irq(&q->lock);
+		if (!q->vq) {
+			spin_unlock_irq(&q->lock);
+			continue;
+		}
+		spin_lock(&q->track_lock);
+		done = 0;
+		lost = false;
+		if (q->track) {
+			done = vlo_fail_queue(vlo, q->track);
+			lost = q->track->lost;
+		}
+		spin_unlock(&q->track_lock);
+		if (done) {
+			/* virtio_ring may have seen a bad entry first. */
+			if (virtqueue_is_broken(q->vq))
+				__virtqueue_unbreak(q->vq);
+			vring_interrupt(0, q->vq);
+		} else if (lost) {
+			virtio_break_device(&vlo->vdev);
+		}
+		spin_unlock_irq(&q->lock);
+		if (lost)
+			dev_warn_once(&vlo->parent,
+				      "queue %u: lost track of requests, they may not complete\n",
+				      i);
+	}
+}
