@@ -26,7 +26,10 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now
 TOOLS_DIR = $(BUILD)/tests/tools
 TOOLS = $(TOOLS_DIR)/wavgen $(TOOLS_DIR)/wavcmp $(TOOLS_DIR)/wavstat
 UNIT_DIR = $(BUILD)/tests/unit
-UNIT_TESTS = $(UNIT_DIR)/test_wav
+UNIT_TESTS = $(UNIT_DIR)/test_wav $(UNIT_DIR)/test_vq
+LIB_DIR = $(BUILD)/lib
+VQ_OBJS = $(LIB_DIR)/virtqueue/vq_mem.o $(LIB_DIR)/virtqueue/vq_iov.o \
+	$(LIB_DIR)/virtqueue/vq_split.o
 
 .PHONY: all setup tools unit-tests module module-compat transport-tests lint check \
 	check-unit check-e2e demo clean
@@ -52,15 +55,26 @@ $(TOOLS_DIR)/wavstat: $(TOOLS_DIR)/wavstat.o $(TOOLS_DIR)/wav.o
 
 tools: $(TOOLS)
 
+# --- libraries shared by the vhost-user programs
+$(LIB_DIR)/virtqueue/%.o: lib/virtqueue/%.c lib/virtqueue/*.h | setup
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB_DIR)/libvirtqueue.a: $(VQ_OBJS)
+	$(AR) rcs $@ $^
+
 # --- unit tests (cmocka)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 $(UNIT_DIR)/%.o: tests/unit/%.c | setup
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/tools -c -o $@ $<
+	$(CC) $(CFLAGS) -Itests/tools -Ilib/virtqueue -c -o $@ $<
 
 $(UNIT_DIR)/test_wav: $(UNIT_DIR)/test_wav.o $(TOOLS_DIR)/wav.o $(TOOLS_DIR)/wavalign.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
+
+$(UNIT_DIR)/test_vq: $(UNIT_DIR)/test_vq.o $(LIB_DIR)/libvirtqueue.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 unit-tests: $(UNIT_TESTS)
 
