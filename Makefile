@@ -4,8 +4,8 @@
 #                   bench kernel (Debian 6.12); installs missing packages first
 #   make KDIR=DIR   build the module against another kernel build tree
 #   make check      every test: module against 6.1 and 6.12 headers (W=1, no
-#                   warnings), checkpatch, unit tests (cmocka), end-to-end
-#                   tests in the VM bench
+#                   warnings), checkpatch, unit tests (cmocka), fuzzers for
+#                   FUZZ_SECONDS each, end-to-end tests in the VM bench
 #   make demo       the main job in the VM bench
 #   make setup      only install what is missing (Debian packages, kernels)
 #   make clean
@@ -28,14 +28,21 @@ TOOLS = $(TOOLS_DIR)/wavgen $(TOOLS_DIR)/wavcmp $(TOOLS_DIR)/wavstat
 UNIT_DIR = $(BUILD)/tests/unit
 UNIT_TESTS = $(UNIT_DIR)/test_wav $(UNIT_DIR)/test_vq
 LIB_DIR = $(BUILD)/lib
+# libFuzzer targets (clang, ASan+UBSan); each has a corpus in tests/fuzz/corpus/NAME/
+FUZZ_DIR = $(BUILD)/tests/fuzz
+FUZZ_CC = clang
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 20
+FUZZERS = vq
 VQ_OBJS = $(LIB_DIR)/virtqueue/vq_mem.o $(LIB_DIR)/virtqueue/vq_iov.o \
 	$(LIB_DIR)/virtqueue/vq_split.o
 
 .PHONY: all setup tools unit-tests module module-compat transport-tests lint check \
-	check-unit check-e2e demo clean
+	check-unit check-fuzz fuzzers check-e2e demo clean
 .DEFAULT_GOAL := all
 
-all: setup tools unit-tests module transport-tests
+all: setup tools unit-tests module transport-tests snd-lib
 
 # Idempotent and quick when nothing is missing; see scripts/setup-host.
 setup:
@@ -76,7 +83,20 @@ $(UNIT_DIR)/test_wav: $(UNIT_DIR)/test_wav.o $(TOOLS_DIR)/wav.o $(TOOLS_DIR)/wav
 $(UNIT_DIR)/test_vq: $(UNIT_DIR)/test_vq.o $(LIB_DIR)/libvirtqueue.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
+include tests/unit/snd.mk
+
 unit-tests: $(UNIT_TESTS)
+
+# --- fuzz targets
+$(FUZZ_DIR)/fuzz_vq: tests/fuzz/fuzz_vq.c lib/virtqueue/*.c lib/virtqueue/*.h | setup
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib/virtqueue -o $@ tests/fuzz/fuzz_vq.c lib/virtqueue/*.c
+
+fuzzers: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZERS))
+
+# Each fuzzer runs FUZZ_SECONDS on a copy of its corpus; any finding fails.
+check-fuzz: fuzzers
+	@set -e; for f in $(FUZZERS); do tests/fuzz/run $(BUILD) $$f $(FUZZ_SECONDS); done
 
 # --- kernel module (driver/ has its own Makefile; output in build/driver-<kernel>/)
 module: setup
@@ -95,7 +115,7 @@ lint: setup
 	$(MAKE) -C driver lint
 
 # --- tests
-check: all module-compat lint check-unit check-e2e
+check: all module-compat lint check-unit check-fuzz check-e2e
 
 check-unit: unit-tests
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
@@ -110,3 +130,4 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C driver clean
 	-$(MAKE) -C tests/transport clean
+	-$(MAKE) -C sound-backend clean BUILD=$(abspath $(BUILD))

@@ -1,0 +1,69 @@
+# Make fragment: unit tests (cmocka) and the libFuzzer target of the sound
+# device model (sound-backend/). Include it from the top-level Makefile
+# after UNIT_TESTS is defined and before the `unit-tests:' rule:
+#
+#     include tests/unit/snd.mk
+#
+# It appends its tests to UNIT_TESTS (so unit-tests / check-unit build and run
+# them) and adds these targets:
+#   snd-lib          build/sound-backend/libsnddev.a (via sound-backend/Makefile)
+#   snd-unit-tests   the three test programs
+#   check-snd-unit   run them
+# and registers the fuzz target snd_ctl in FUZZERS (run by check-fuzz).
+# Uses BUILD, CC, CFLAGS, LDFLAGS from the including Makefile when set.
+
+BUILD ?= build
+CC ?= cc
+LDFLAGS ?= -pie -Wl,-z,relro,-z,now
+SND_CFLAGS_BASE ?= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
+	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -O2 -g
+SND_UNIT_CFLAGS = $(if $(CFLAGS),$(CFLAGS),$(SND_CFLAGS_BASE))
+
+SND_DIR = sound-backend
+SND_LIB = $(BUILD)/sound-backend/libsnddev.a
+SND_UNIT_DIR = $(BUILD)/tests/unit
+SND_CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+SND_PROTO_CPPFLAGS := $(shell printf '\#include <linux/virtio_snd.h>\nint x = VIRTIO_SND_R_CTL_INFO;\n' | \
+	$(CC) -x c -c -o /dev/null - 2>/dev/null && echo -DSND_PROTO_UAPI_HAS_CTLS=1)
+
+SND_UNIT_TESTS = $(SND_UNIT_DIR)/test_snd_format $(SND_UNIT_DIR)/test_snd_stream \
+	$(SND_UNIT_DIR)/test_snd_ctl
+UNIT_TESTS += $(SND_UNIT_TESTS)
+
+.PHONY: snd-lib snd-unit-tests check-snd-unit
+
+# The library has its own Makefile; always ask it (it knows its sources).
+snd-lib:
+	$(MAKE) -C $(SND_DIR) BUILD=$(abspath $(BUILD)) CC=$(CC)
+
+$(SND_LIB): snd-lib ;
+
+$(SND_UNIT_DIR)/test_snd_%.o: tests/unit/test_snd_%.c $(wildcard $(SND_DIR)/*.h) \
+		tests/unit/test_snd_fake_end.h
+	@mkdir -p $(@D)
+	$(CC) $(SND_UNIT_CFLAGS) $(SND_PROTO_CPPFLAGS) -I$(SND_DIR) -Itests/unit -c -o $@ $<
+
+$(SND_UNIT_DIR)/test_snd_format: $(SND_UNIT_DIR)/test_snd_format.o $(SND_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(SND_LIB) $(SND_CMOCKA_LIBS) -lasound
+$(SND_UNIT_DIR)/test_snd_stream: $(SND_UNIT_DIR)/test_snd_stream.o \
+		$(SND_UNIT_DIR)/test_snd_fake_end.o $(SND_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SND_LIB) $(SND_CMOCKA_LIBS)
+$(SND_UNIT_DIR)/test_snd_ctl: $(SND_UNIT_DIR)/test_snd_ctl.o \
+		$(SND_UNIT_DIR)/test_snd_fake_end.o $(SND_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SND_LIB) $(SND_CMOCKA_LIBS)
+
+snd-unit-tests: $(SND_UNIT_TESTS)
+
+check-snd-unit: snd-unit-tests
+	@set -e; for t in $(SND_UNIT_TESTS); do echo "== $$t"; $$t; done
+
+# --- libFuzzer target (built with the top-level Makefile's FUZZ_* settings):
+# the library sources are compiled in, instrumented.
+SND_FUZZ_SRCS = tests/fuzz/fuzz_snd_ctl.c $(addprefix $(SND_DIR)/,snd_format.c snd_stream.c \
+	snd_events.c snd_controls.c snd_device.c snd_ctl.c)
+
+$(FUZZ_DIR)/fuzz_snd_ctl: $(SND_FUZZ_SRCS) $(wildcard $(SND_DIR)/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SND_PROTO_CPPFLAGS) -I$(SND_DIR) -o $@ $(SND_FUZZ_SRCS)
+
+FUZZERS += snd_ctl
