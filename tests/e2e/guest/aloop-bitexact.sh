@@ -3,6 +3,7 @@
 # it on the other side; the capture must hold every played frame bit for bit.
 set -euo pipefail
 tools=$VLO_REPO/build/tests/tools
+. "$(dirname "$0")/alsa-capture.sh"
 modprobe snd-aloop
 tmp=$(mktemp -d)
 
@@ -19,12 +20,9 @@ run_case() {
 	echo "aloop: $fmt ${rate} Hz ${ch} ch"
 	"$tools/wavgen" -f "$fmt" -r "$rate" -c "$ch" -d 1.5 --silence-after 0.25 --seed "$rate" \
 		"$tmp/play.wav"
-	# The capture runs longer than the playback on both sides; -d bounds it.
-	arecord -q "${alsa_opts[@]}" -D hw:Loopback,1,0 -f "$fmt" -r "$rate" -c "$ch" -d 3 "$tmp/cap.wav" &
-	local rec=$!
-	sleep 0.5
+	capture_start Loopback 1 0 "$tmp/cap.wav" "${alsa_opts[@]}" -f "$fmt" -r "$rate" -c "$ch"
 	aplay -q "${alsa_opts[@]}" -D hw:Loopback,0,0 "$tmp/play.wav"
-	wait "$rec"
+	capture_stop
 	"$tools/wavcmp" --first $((rate * 3 / 2)) "$tmp/play.wav" "$tmp/cap.wav"
 }
 
