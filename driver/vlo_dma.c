@@ -638,8 +638,13 @@ static int vlo_mem_mmap(struct file *file, struct vm_area_struct *vma)
 	/* A private mapping would copy pages the device may revoke. */
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	if (vma->vm_pgoff < first || vma->vm_pgoff - first > vlo->npages ||
-	    vma_pages(vma) > vlo->npages - (vma->vm_pgoff - first))
+	/*
+	 * Offsets below the window are allowed (they are never backed, so
+	 * they fault): vhost-user backends before QEMU 9.0's libvhost-user
+	 * map a region from file offset 0 up to mmap_offset + size.
+	 */
+	if (vma->vm_pgoff > first + vlo->npages ||
+	    vma_pages(vma) > first + vlo->npages - vma->vm_pgoff)
 		return -EINVAL;
 	vlo_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &vlo_mem_vm_ops;
