@@ -34,7 +34,7 @@ FUZZ_CC = clang
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 20
-FUZZERS = vq
+FUZZERS = vq vhost_user_msg
 VQ_OBJS = $(LIB_DIR)/virtqueue/vq_mem.o $(LIB_DIR)/virtqueue/vq_iov.o \
 	$(LIB_DIR)/virtqueue/vq_split.o
 
@@ -42,7 +42,7 @@ VQ_OBJS = $(LIB_DIR)/virtqueue/vq_mem.o $(LIB_DIR)/virtqueue/vq_iov.o \
 	check-unit check-fuzz fuzzers check-e2e demo clean
 .DEFAULT_GOAL := all
 
-all: setup tools unit-tests module transport-tests snd-lib
+all: setup tools unit-tests module transport-tests snd-lib $(ADAPTER_BIN)
 
 # Idempotent and quick when nothing is missing; see scripts/setup-host.
 setup:
@@ -84,6 +84,9 @@ $(UNIT_DIR)/test_vq: $(UNIT_DIR)/test_vq.o $(LIB_DIR)/libvirtqueue.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 include tests/unit/snd.mk
+# adapter/ and lib/vhost-user/ (their Makefiles come in through adapter.mk)
+include tests/unit/adapter.mk
+UNIT_TESTS += $(ADAPTER_UNIT_TESTS)
 
 unit-tests: $(UNIT_TESTS)
 
@@ -91,6 +94,12 @@ unit-tests: $(UNIT_TESTS)
 $(FUZZ_DIR)/fuzz_vq: tests/fuzz/fuzz_vq.c lib/virtqueue/*.c lib/virtqueue/*.h | setup
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib/virtqueue -o $@ tests/fuzz/fuzz_vq.c lib/virtqueue/*.c
+
+$(FUZZ_DIR)/fuzz_vhost_user_msg: tests/fuzz/fuzz_vhost_user_msg.c lib/vhost-user/*.c \
+		lib/vhost-user/*.h | setup
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Ilib/vhost-user -o $@ tests/fuzz/fuzz_vhost_user_msg.c \
+		lib/vhost-user/vhost_user_msg.c
 
 fuzzers: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZERS))
 

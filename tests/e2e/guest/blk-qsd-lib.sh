@@ -1,0 +1,113 @@
+# Sourced by the blk-qsd guest scripts: qemu-storage-daemon's vhost-user-blk
+# export on a file in /tmp, attached through virtio-loopback-adapter.
+set -euo pipefail
+REPO=${VLO_REPO:-$(cd "$(dirname "$0")/../../.." && pwd -P)}
+KO=${VLO_KO:-$REPO/build/driver-$(uname -r)/virtio_loopback.ko}
+ADAPTER=$REPO/build/adapter/virtio-loopback-adapter
+WORK=$(mktemp -d /tmp/blk-qsd.XXXXXX)
+SOCK=$WORK/blk.sock
+IMG=$WORK/disk.img
+QSD_PID= ADAPTER_PID= VDEV=
+me=$(basename "$0")
+
+say() { echo "$me: $*"; }
+fail() {
+	echo "$me: FAIL: $*" >&2
+	[ -s "$WORK/adapter.log" ] && sed 's/^/  adapter: /' "$WORK/adapter.log" >&2
+	[ -s "$WORK/qsd.log" ] && sed 's/^/  qsd: /' "$WORK/qsd.log" >&2
+	exit 1
+}
+
+cleanup() {
+	[ -n "$ADAPTER_PID" ] && kill "$ADAPTER_PID" 2>/dev/null && wait "$ADAPTER_PID" 2>/dev/null
+	[ -n "$QSD_PID" ] && kill "$QSD_PID" 2>/dev/null && wait "$QSD_PID" 2>/dev/null
+	true
+}
+trap cleanup EXIT
+
+load_module() {
+	[ -r "$KO" ] || fail "$KO missing: make module"
+	[ -x "$ADAPTER" ] || fail "$ADAPTER missing: make -C adapter"
+	command -v qemu-storage-daemon >/dev/null || fail "qemu-storage-daemon missing (qemu-system-common)"
+	command -v fio >/dev/null || fail "fio missing"
+	modprobe virtio_ring 2>/dev/null || true
+	grep -q '^virtio_loopback ' /proc/modules || insmod "$KO" || fail "insmod $KO"
+	modprobe virtio_blk || fail "modprobe virtio_blk"
+	for _ in $(seq 50); do [ -c /dev/virtio-loopback ] && break; sleep 0.1; done
+	[ -c /dev/virtio-loopback ] || fail "/dev/virtio-loopback did not appear"
+}
+
+start_qsd() {
+	[ -f "$IMG" ] || truncate -s 64M "$IMG"
+	rm -f "$SOCK"
+	qemu-storage-daemon \
+		--blockdev "file,node-name=file0,filename=$IMG" \
+		--export "type=vhost-user-blk,id=exp0,node-name=file0,writable=on,addr.type=unix,addr.path=$SOCK" \
+		>>"$WORK/qsd.log" 2>&1 &
+	QSD_PID=$!
+	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+	fail "qemu-storage-daemon did not create $SOCK"
+}
+
+vd_list() { ls /sys/block 2>/dev/null | grep '^vd' || true; }
+
+# Start the adapter and wait for the new /dev/vdX; sets VDEV.
+start_adapter() {
+	local before after d
+	before=$(vd_list)
+	${ADAPTER_WRAP:-} "$ADAPTER" -v "$@" --device blk --socket-path "$SOCK" >>"$WORK/adapter.log" 2>&1 &
+	ADAPTER_PID=$!
+	for _ in $(seq 200); do
+		after=$(vd_list)
+		for d in $after; do
+			if ! grep -qx "$d" <<<"$before"; then
+				VDEV=/dev/$d
+				for _ in $(seq 50); do [ -b "$VDEV" ] && break; sleep 0.1; done
+				[ -b "$VDEV" ] || fail "$VDEV: no block node"
+				say "$VDEV appeared ($(cat /sys/block/$d/size) sectors)"
+				return 0
+			fi
+		done
+		kill -0 "$ADAPTER_PID" 2>/dev/null || fail "adapter exited"
+		sleep 0.1
+	done
+	fail "no /dev/vdX appeared within 20 s"
+}
+
+stop_adapter() {
+	kill "$ADAPTER_PID"
+	timeout 30 tail --pid="$ADAPTER_PID" -f /dev/null || fail "adapter did not exit on SIGTERM"
+	local st=0
+	wait "$ADAPTER_PID" || st=$?
+	ADAPTER_PID=
+	[ "$st" = 0 ] || fail "adapter exited with status $st after SIGTERM (valgrind errors/leaks give 9)"
+}
+
+# Wait until VDEV is gone.
+wait_gone() {
+	for _ in $(seq 100); do [ -e "$VDEV" ] || return 0; sleep 0.1; done
+	fail "$VDEV still there: $1"
+}
+
+# Wait for a /dev/vdX not in $1; sets VDEV.
+wait_new_vd() {
+	local d
+	for _ in $(seq 200); do
+		for d in $(vd_list); do
+			grep -qx "$d" <<<"$1" && continue
+			VDEV=/dev/$d
+			for _ in $(seq 50); do [ -b "$VDEV" ] && return 0; sleep 0.1; done
+		done
+		sleep 0.1
+	done
+	fail "no new /dev/vdX within 20 s"
+}
+
+unload_module() {
+	for _ in $(seq 50); do
+		grep -q '^virtio_loopback ' /proc/modules || return 0
+		rmmod virtio_loopback 2>/dev/null && return 0
+		sleep 0.2
+	done
+	fail "rmmod virtio_loopback failed: $(cat /proc/modules | grep virtio_loopback)"
+}
