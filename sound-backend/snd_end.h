@@ -35,6 +35,13 @@ struct snd_end_params {
 	uint32_t features;		/* VIRTIO_SND_PCM_F_x selected */
 };
 
+/* Counters an end keeps from open to close. */
+struct snd_end_stats {
+	uint64_t frames;	/* frames written (output) or read (input) */
+	uint64_t xruns;		/* underruns (output) or overruns (input) */
+	uint64_t dropped;	/* output frames stop() discarded unplayed */
+};
+
 struct snd_end_ops {
 	/* Open `name' for `params'; on success store a handle and return 0. */
 	int (*open)(void *ctx, const char *name, const struct snd_end_params *params,
@@ -48,6 +55,36 @@ struct snd_end_ops {
 	/* Frames the end holds that are not yet played (output) or not yet
 	 * handed over (input): the basis of latency_bytes. Optional. */
 	int (*delay_frames)(void *handle, uint32_t *frames);
+
+	/*
+	 * Data path (all optional for the control-only users of this header;
+	 * the I/O layer, snd_io.c, requires write or read for the stream's
+	 * direction and wait_ns). Called by the stream's audio thread only,
+	 * never concurrently with another call on the same handle; none of
+	 * them blocks (an end opens its device non-blocking), so each returns
+	 * within microseconds, and never later than one period.
+	 *
+	 * write: output; take up to `frames' interleaved frames from buf.
+	 * Returns the frames taken (0: no room now, see wait_ns), or a
+	 * negative errno for a failure the end could not recover from.
+	 * Underruns are the end's business: recover, play silence, count.
+	 * read: input; the same the other way (0: nothing captured yet).
+	 * Overruns likewise.
+	 * wait_ns: how long until `frames' frames can be written (output) or
+	 * read (input): 0 = now. The caller sleeps at most that long (and at
+	 * most one period) before trying again.
+	 * stats: counters for logs and tests. Optional.
+	 *
+	 * Lifecycle as seen by an end: open, prepare, start, write/read...,
+	 * stop, start (resume: an output end whose stop discarded queued frames
+	 * adds their count to stats.dropped, and the I/O layer writes those
+	 * frames again), ..., close. start on an output end may wait for the
+	 * first write before the clock runs.
+	 */
+	long (*write)(void *handle, const void *buf, uint32_t frames);
+	long (*read)(void *handle, void *buf, uint32_t frames);
+	int (*wait_ns)(void *handle, uint32_t frames, uint64_t *ns);
+	int (*stats)(void *handle, struct snd_end_stats *stats);
 };
 
 #endif /* SND_END_H */

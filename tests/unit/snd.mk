@@ -7,7 +7,8 @@
 # It appends its tests to UNIT_TESTS (so unit-tests / check-unit build and run
 # them) and adds these targets:
 #   snd-lib          build/sound-backend/libsnddev.a (via sound-backend/Makefile)
-#   snd-unit-tests   the three test programs
+#   snd-unit-tests   the test programs (and the guest program below)
+#   snd-guest-progs  build/tests/e2e/snd-end-alsa-test (run in the VM bench)
 #   check-snd-unit   run them
 # and registers the fuzz target snd_ctl in FUZZERS (run by check-fuzz).
 # Uses BUILD, CC, CFLAGS, LDFLAGS from the including Makefile when set.
@@ -26,11 +27,12 @@ SND_CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 SND_PROTO_CPPFLAGS := $(shell printf '\#include <linux/virtio_snd.h>\nint x = VIRTIO_SND_R_CTL_INFO;\n' | \
 	$(CC) -x c -c -o /dev/null - 2>/dev/null && echo -DSND_PROTO_UAPI_HAS_CTLS=1)
 
+SND_IO_LIB = $(BUILD)/sound-backend/libsndio.a
 SND_UNIT_TESTS = $(SND_UNIT_DIR)/test_snd_format $(SND_UNIT_DIR)/test_snd_stream \
-	$(SND_UNIT_DIR)/test_snd_ctl
+	$(SND_UNIT_DIR)/test_snd_ctl $(SND_UNIT_DIR)/test_snd_ends $(SND_UNIT_DIR)/test_snd_io
 UNIT_TESTS += $(SND_UNIT_TESTS)
 
-.PHONY: snd-lib snd-unit-tests check-snd-unit
+.PHONY: snd-lib snd-unit-tests check-snd-unit snd-guest-progs
 
 # The library has its own Makefile; always ask it (it knows its sources).
 snd-lib:
@@ -52,7 +54,24 @@ $(SND_UNIT_DIR)/test_snd_ctl: $(SND_UNIT_DIR)/test_snd_ctl.o \
 		$(SND_UNIT_DIR)/test_snd_fake_end.o $(SND_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SND_LIB) $(SND_CMOCKA_LIBS)
 
-snd-unit-tests: $(SND_UNIT_TESTS)
+# The ends and the I/O layer (libsndio.a: -lasound -pthread).
+$(SND_IO_LIB): snd-lib ;
+$(SND_UNIT_DIR)/test_snd_ends: $(SND_UNIT_DIR)/test_snd_ends.o $(SND_IO_LIB) $(SND_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(SND_CMOCKA_LIBS) -lasound -pthread
+$(SND_UNIT_DIR)/test_snd_io: $(SND_UNIT_DIR)/test_snd_io.o $(SND_IO_LIB) $(SND_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(SND_CMOCKA_LIBS) -lasound -pthread
+
+# Guest-side program of the VM bench (tests/e2e/snd-end-alsa.test).
+SND_GUEST_DIR = $(BUILD)/tests/e2e
+SND_GUEST_PROGS = $(SND_GUEST_DIR)/snd-end-alsa-test
+$(SND_GUEST_DIR)/snd-end-alsa-test: tests/e2e/guest/snd-end-alsa-test.c $(SND_IO_LIB) $(SND_LIB) \
+		$(wildcard $(SND_DIR)/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(SND_UNIT_CFLAGS) $(SND_PROTO_CPPFLAGS) -I$(SND_DIR) $(LDFLAGS) -o $@ $< \
+		$(SND_IO_LIB) $(SND_LIB) -lasound -pthread
+snd-guest-progs: $(SND_GUEST_PROGS)
+
+snd-unit-tests: $(SND_UNIT_TESTS) $(SND_GUEST_PROGS)
 
 check-snd-unit: snd-unit-tests
 	@set -e; for t in $(SND_UNIT_TESTS); do echo "== $$t"; $$t; done

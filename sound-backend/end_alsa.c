@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ALSA end: a stream bound to an ALSA PCM by name. Never "default"
+ * unless that is the name given: a PCM that cannot be opened or configured
+ * with the stream's exact parameters fails open (PREPARE answers IO_ERR).
+ *
+ * The PCM is opened non-blocking, interleaved read/write access, with the
+ * stream's format, channels and exact rate; host period = the guest's
+ * period, host buffer = 2..4 periods (snd_end_host_buffer). Output starts
+ * explicitly with the first frames written after start (start_threshold is
+ * the boundary), so an empty buffer never starts and underruns at once.
+ *
+ * Underrun (output) / overrun (input): recover with snd_pcm_prepare, queue
+ * one period of silence (output) so the device resumes with headroom, count
+ * it, and log once per burst (the first xrun after a second without one,
+ * with the count of the previous burst), not once per period.
+ *
+ * stop pauses the PCM where the hardware can pause (queued frames kept),
+ * else drops them (snd_pcm_drop + snd_pcm_prepare): delay_frames then shows
+ * 0 and the I/O layer writes the dropped frames again after start.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "end_pace.h"
+#include "snd_ends.h"
+#include "snd_proto.h"
+
+#define XRUN_BURST_NS 1000000000ull
+
+struct alsa_end {
+	snd_pcm_t *pcm;
+	struct snd_end_params params;
+	char name[SND_END_NAME_MAX];
+	bool output;
+	bool can_pause, paused, pending_start;
+	snd_pcm_uframes_t period, buffer;
+	uint8_t *silence;	/* one period */
+	uint64_t frames, xruns, dropped;
+	uint64_t last_xrun_ns, burst_xruns;
+};
+
+static int configure(struct alsa_end *e, char *why, size_t whylen)
+{
+	const struct snd_end_params *p = &e->params;
+	snd_pcm_hw_params_t *hw;
+	snd_pcm_sw_params_t *sw;
+	snd_pcm_uframes_t period, buffer, boundary;
+	uint32_t want_period, want_buffer;
+	int rc;
+
+	snd_pcm_hw_params_alloca(&hw);
+	snd_pcm_sw_params_alloca(&sw);
+	snd_end_host_buffer(p, &want_period, &want_buffer);
+	period = want_period;
+	buffer = want_buffer;
+#define TRY(call, what)                                                    \
+	do {                                                               \
+		rc = (call);                                               \
+		if (rc < 0) {                                              \
+			snprintf(why, whylen, "%s: %s", what, snd_strerror(rc)); \
+			return rc;                                         \
+		}                                                          \
+	} while (0)
+	TRY(snd_pcm_hw_params_any(e->pcm, hw), "no configuration");
+	TRY(snd_pcm_hw_params_set_access(e->pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED),
+	    "interleaved access");
+	TRY(snd_pcm_hw_params_set_format(e->pcm, hw, p->format), "format");
+	TRY(snd_pcm_hw_params_set_channels(e->pcm, hw, p->channels), "channels");
+	TRY(snd_pcm_hw_params_set_rate(e->pcm, hw, p->rate_hz, 0), "rate");
+	TRY(snd_pcm_hw_params_set_period_size_near(e->pcm, hw, &period, NULL), "period size");
+	TRY(snd_pcm_hw_params_set_buffer_size_near(e->pcm, hw, &buffer), "buffer size");
+	TRY(snd_pcm_hw_params(e->pcm, hw), "hw params");
+	TRY(snd_pcm_hw_params_get_period_size(hw, &e->period, NULL), "period size");
+	TRY(snd_pcm_hw_params_get_buffer_size(hw, &e->buffer), "buffer size");
+	e->can_pause = snd_pcm_hw_params_can_pause(hw);
+
+	TRY(snd_pcm_sw_params_current(e->pcm, sw), "sw params");
+	TRY(snd_pcm_sw_params_get_boundary(sw, &boundary), "boundary");
+	/* We start explicitly (see above); xrun when drained. */
+	TRY(snd_pcm_sw_params_set_start_threshold(e->pcm, sw, boundary), "start threshold");
+	TRY(snd_pcm_sw_params_set_stop_threshold(e->pcm, sw, e->buffer), "stop threshold");
+	TRY(snd_pcm_sw_params_set_avail_min(e->pcm, sw, e->period), "avail min");
+	TRY(snd_pcm_sw_params(e->pcm, sw), "sw params");
+#undef TRY
+	return 0;
+}
+
+static int alsa_open(void *ctx, const char *name, const struct snd_end_params *p, void **handle)
+{
+	struct alsa_end *e;
+	char why[160] = "";
+	int rc;
+
+	(void)ctx;
+	if (!name || !name[0] || !p->channels || !p->rate_hz ||
+	    p->format == SND_PCM_FORMAT_UNKNOWN) {
+		fprintf(stderr, "alsa: no PCM name or unusable parameters\n");
+		return -EINVAL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->params = *p;
+	e->output = p->direction == VIRTIO_SND_D_OUTPUT;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	rc = snd_pcm_open(&e->pcm, name,
+			  e->output ? SND_PCM_STREAM_PLAYBACK : SND_PCM_STREAM_CAPTURE,
+			  SND_PCM_NONBLOCK);
+	if (rc < 0) {
+		fprintf(stderr, "alsa %s: cannot open: %s\n", name, snd_strerror(rc));
+		free(e);
+		return rc;
+	}
+	rc = configure(e, why, sizeof(why));
+	if (!rc) {
+		e->silence = malloc(e->period * p->frame_bytes);
+		if (!e->silence) {
+			rc = -ENOMEM;
+			snprintf(why, sizeof(why), "out of memory");
+		} else {
+			snd_pcm_format_set_silence(p->format, e->silence,
+						   (unsigned int)(e->period * p->channels));
+		}
+	}
+	if (rc) {
+		fprintf(stderr, "alsa %s: %s %u Hz %u ch not accepted: %s\n", name,
+			snd_format_name(p->vformat), p->rate_hz, p->channels, why);
+		snd_pcm_close(e->pcm);
+		free(e->silence);
+		free(e);
+		return rc;
+	}
+	fprintf(stderr, "alsa %s: %s %s %u Hz %u ch, period %lu, buffer %lu frames%s\n", name,
+		e->output ? "playback" : "capture", snd_format_name(p->vformat), p->rate_hz,
+		p->channels, (unsigned long)e->period, (unsigned long)e->buffer,
+		e->can_pause ? ", can pause" : "");
+	*handle = e;
+	return 0;
+}
+
+static void log_xrun(struct alsa_end *e)
+{
+	uint64_t now = end_pace_now_ns();
+
+	e->xruns++;
+	if (!e->last_xrun_ns || now - e->last_xrun_ns > XRUN_BURST_NS) {
+		if (e->burst_xruns > 1)
+			fprintf(stderr, "alsa %s: previous burst had %llu %s\n", e->name,
+				(unsigned long long)e->burst_xruns,
+				e->output ? "underruns" : "overruns");
+		fprintf(stderr, "alsa %s: %s (total %llu); recovering%s\n", e->name,
+			e->output ? "underrun" : "overrun", (unsigned long long)e->xruns,
+			e->output ? " with silence" : "");
+		e->burst_xruns = 0;
+	}
+	e->burst_xruns++;
+	e->last_xrun_ns = now;
+}
+
+static int alsa_prepare(void *handle)
+{
+	struct alsa_end *e = handle;
+	int rc;
+
+	snd_pcm_drop(e->pcm);
+	rc = snd_pcm_prepare(e->pcm);
+	e->paused = false;
+	e->pending_start = false;
+	if (rc < 0)
+		fprintf(stderr, "alsa %s: prepare: %s\n", e->name, snd_strerror(rc));
+	return rc < 0 ? rc : 0;
+}
+
+static int kick(struct alsa_end *e)
+{
+	int rc = snd_pcm_start(e->pcm);
+
+	if (rc < 0 && rc != -EBADFD)
+		fprintf(stderr, "alsa %s: start: %s\n", e->name, snd_strerror(rc));
+	e->pending_start = false;
+	return rc;
+}
+
+static int alsa_start(void *handle)
+{
+	struct alsa_end *e = handle;
+	snd_pcm_state_t st = snd_pcm_state(e->pcm);
+	snd_pcm_sframes_t d = 0;
+
+	if (e->paused) {
+		int rc = snd_pcm_pause(e->pcm, 0);
+
+		e->paused = false;
+		if (rc >= 0)
+			return 0;
+		/* could not resume: start afresh (the I/O layer rewrites) */
+		snd_pcm_drop(e->pcm);
+		snd_pcm_prepare(e->pcm);
+		st = snd_pcm_state(e->pcm);
+	}
+	if (st == SND_PCM_STATE_SETUP || st == SND_PCM_STATE_XRUN) {
+		snd_pcm_prepare(e->pcm);
+		st = snd_pcm_state(e->pcm);
+	}
+	if (st != SND_PCM_STATE_PREPARED)
+		return 0;
+	if (e->output && (snd_pcm_delay(e->pcm, &d) < 0 || d <= 0)) {
+		e->pending_start = true;	/* with the first write */
+		return 0;
+	}
+	return kick(e) < 0 ? -EIO : 0;
+}
+
+static int alsa_stop(void *handle)
+{
+	struct alsa_end *e = handle;
+
+	e->pending_start = false;
+	if (e->can_pause && snd_pcm_state(e->pcm) == SND_PCM_STATE_RUNNING &&
+	    snd_pcm_pause(e->pcm, 1) >= 0) {
+		e->paused = true;
+		return 0;
+	}
+	if (e->output) {
+		snd_pcm_sframes_t d = 0;
+
+		/* what the drop discards, for the I/O layer to write again */
+		if (snd_pcm_delay(e->pcm, &d) >= 0 && d > 0)
+			e->dropped += (uint64_t)d;
+	}
+	snd_pcm_drop(e->pcm);
+	snd_pcm_prepare(e->pcm);
+	return 0;
+}
+
+static void alsa_close(void *handle)
+{
+	struct alsa_end *e = handle;
+
+	if (e->xruns)
+		fprintf(stderr, "alsa %s: closed after %llu %s\n", e->name,
+			(unsigned long long)e->xruns, e->output ? "underruns" : "overruns");
+	snd_pcm_drop(e->pcm);
+	snd_pcm_close(e->pcm);
+	free(e->silence);
+	free(e);
+}
+
+static int alsa_delay(void *handle, uint32_t *frames)
+{
+	struct alsa_end *e = handle;
+	snd_pcm_sframes_t d = 0;
+
+	/* In XRUN or SETUP there is nothing queued that will play. */
+	if (snd_pcm_delay(e->pcm, &d) < 0 || d < 0)
+		d = 0;
+	*frames = d > (snd_pcm_sframes_t)UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	return 0;
+}
+
+/* After an xrun: ready again; output queues a period of silence. */
+static void recover(struct alsa_end *e, int err)
+{
+	log_xrun(e);
+	if (snd_pcm_recover(e->pcm, err, 1) < 0)
+		snd_pcm_prepare(e->pcm);
+	if (e->output) {
+		(void)snd_pcm_writei(e->pcm, e->silence, e->period);
+		e->pending_start = true;
+	} else {
+		kick(e);
+	}
+}
+
+static long alsa_write(void *handle, const void *buf, uint32_t frames)
+{
+	struct alsa_end *e = handle;
+	snd_pcm_sframes_t n = 0;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		n = snd_pcm_writei(e->pcm, buf, frames);
+		if (n == -EPIPE || n == -ESTRPIPE) {
+			recover(e, (int)n);
+			continue;
+		}
+		break;
+	}
+	if (n == -EAGAIN || n == -EPIPE || n == -ESTRPIPE)
+		n = 0;
+	if (n < 0) {
+		fprintf(stderr, "alsa %s: write: %s\n", e->name, snd_strerror((int)n));
+		return n;
+	}
+	e->frames += (uint64_t)n;
+	if (e->pending_start && snd_pcm_state(e->pcm) == SND_PCM_STATE_PREPARED) {
+		snd_pcm_sframes_t d = 0;
+
+		if (snd_pcm_delay(e->pcm, &d) >= 0 && d > 0)
+			kick(e);
+	}
+	return n;
+}
+
+static long alsa_read(void *handle, void *buf, uint32_t frames)
+{
+	struct alsa_end *e = handle;
+	snd_pcm_sframes_t n = snd_pcm_readi(e->pcm, buf, frames);
+
+	if (n == -EPIPE || n == -ESTRPIPE) {
+		recover(e, (int)n);
+		return 0;
+	}
+	if (n == -EAGAIN)
+		return 0;
+	if (n < 0) {
+		fprintf(stderr, "alsa %s: read: %s\n", e->name, snd_strerror((int)n));
+		return n;
+	}
+	e->frames += (uint64_t)n;
+	return n;
+}
+
+static int alsa_wait(void *handle, uint32_t frames, uint64_t *ns)
+{
+	struct alsa_end *e = handle;
+	snd_pcm_sframes_t avail = snd_pcm_avail(e->pcm);
+	snd_pcm_state_t st = snd_pcm_state(e->pcm);
+	uint64_t period_ns = (uint64_t)e->period * 1000000000ull / e->params.rate_hz;
+
+	if (frames > e->buffer)
+		frames = (uint32_t)e->buffer;
+	*ns = 0;
+	if (avail < 0 || (snd_pcm_uframes_t)avail >= frames)
+		return 0;	/* go: an xrun is handled by write/read */
+	if (st != SND_PCM_STATE_RUNNING) {
+		*ns = period_ns;
+		return 0;
+	}
+	*ns = (uint64_t)(frames - (uint32_t)avail) * 1000000000ull / e->params.rate_hz;
+	if (*ns > period_ns)
+		*ns = period_ns;
+	return 0;
+}
+
+static int alsa_stats(void *handle, struct snd_end_stats *st)
+{
+	struct alsa_end *e = handle;
+
+	st->frames = e->frames;
+	st->xruns = e->xruns;
+	st->dropped = e->dropped;
+	return 0;
+}
+
+const struct snd_end_ops snd_end_alsa_ops = {
+	.open = alsa_open,
+	.prepare = alsa_prepare,
+	.start = alsa_start,
+	.stop = alsa_stop,
+	.close = alsa_close,
+	.delay_frames = alsa_delay,
+	.write = alsa_write,
+	.read = alsa_read,
+	.wait_ns = alsa_wait,
+	.stats = alsa_stats,
+};
+
+int snd_end_alsa_probe(const char *name, uint8_t direction, struct snd_end_probe *res, char *err,
+		       size_t errlen)
+{
+	snd_pcm_t *pcm;
+	snd_pcm_hw_params_t *hw;
+	unsigned int cmin = 0, cmax = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!name || !name[0]) {
+		snprintf(err, errlen, "no PCM name");
+		return -EINVAL;
+	}
+	rc = snd_pcm_open(&pcm, name,
+			  direction == VIRTIO_SND_D_OUTPUT ? SND_PCM_STREAM_PLAYBACK
+							   : SND_PCM_STREAM_CAPTURE,
+			  SND_PCM_NONBLOCK);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", name, snd_strerror(rc));
+		return rc;
+	}
+	snd_pcm_hw_params_alloca(&hw);
+	rc = snd_pcm_hw_params_any(pcm, hw);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: no configuration: %s", name, snd_strerror(rc));
+		goto out;
+	}
+	for (int f = 0; f < 64 && f <= SND_PCM_FORMAT_LAST; f++)
+		if (snd_format_from_alsa((snd_pcm_format_t)f) >= 0 &&
+		    snd_pcm_hw_params_test_format(pcm, hw, (snd_pcm_format_t)f) == 0)
+			res->caps.alsa_formats |= UINT64_C(1) << f;
+	for (unsigned int v = 0; v < 64 && res->caps.n_rates < 32; v++) {
+		unsigned int hz = snd_rate_to_hz(v);
+
+		if (hz && snd_pcm_hw_params_test_rate(pcm, hw, hz, 0) == 0)
+			res->rates[res->caps.n_rates++] = hz;
+	}
+	res->caps.rates = res->rates;
+	if (snd_pcm_hw_params_get_channels_min(hw, &cmin) < 0 ||
+	    snd_pcm_hw_params_get_channels_max(hw, &cmax) < 0)
+		cmin = cmax = 0;
+	res->caps.channels_min = cmin;
+	res->caps.channels_max = cmax;
+	rc = 0;
+	if (!res->caps.alsa_formats)
+		snprintf(err, errlen, "%s: no format virtio-sound can carry", name);
+	else if (!res->caps.n_rates)
+		snprintf(err, errlen, "%s: no virtio-sound rate", name);
+	else if (!cmin || cmin > cmax)
+		snprintf(err, errlen, "%s: no channel count", name);
+	else
+		goto out;
+	rc = -ENOTSUP;
+out:
+	snd_pcm_close(pcm);
+	return rc;
+}

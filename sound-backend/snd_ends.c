@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+/* Picking an end by name, and the host buffer size; see snd_ends.h. */
+#include "snd_ends.h"
+
+#include <string.h>
+
+const struct snd_end_ops *snd_end_for_name(const char *name)
+{
+	if (name && strcmp(name, "null") == 0)
+		return &snd_end_null_ops;
+	if (name && strncmp(name, "wav:", 4) == 0)
+		return &snd_end_wav_ops;
+	return &snd_end_alsa_ops;
+}
+
+void snd_end_host_buffer(const struct snd_end_params *p, uint32_t *period_frames,
+			 uint32_t *buffer_frames)
+{
+	uint32_t fb = p->frame_bytes ? p->frame_bytes : 1;
+	uint32_t period = p->period_bytes / fb;
+	uint32_t periods = p->period_bytes ? p->buffer_bytes / p->period_bytes : 0;
+
+	if (!period)
+		period = 1;
+	if (periods < 2)
+		periods = 2;
+	if (periods > 4)
+		periods = 4;
+	*period_frames = period;
+	*buffer_frames = period * periods;
+}

@@ -1,0 +1,881 @@
+// SPDX-License-Identifier: MIT
+/* The paced I/O layer; see snd_io.h. */
+#include "snd_io.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "snd_ends.h"
+#include "snd_proto.h"
+
+#define NS 1000000000ull
+/* Shortest sleep of an audio thread that found nothing to do. */
+#define MIN_SLEEP_NS 500000ull
+/* Longest payload accepted in one request. */
+#define PAYLOAD_MAX (32u << 20)
+/* Waits for an audio thread are logged when they take this long. */
+#define IDLE_WARN_NS (2 * NS)
+
+struct io_req {
+	struct io_req *next;
+	void *cookie;
+	uint32_t payload;	/* PCM bytes */
+	uint32_t done;		/* bytes written to the end (tx) / captured (rx) */
+	bool rx;
+	bool positioned;	/* tx: start_pos valid */
+	uint64_t start_pos, end_pos;	/* tx: frames on the write axis */
+	size_t pay_off;		/* byte offset of the payload in iov */
+	size_t status_off;	/* byte offset of the status in iov */
+	unsigned int n_iov;
+	struct iovec iov[];
+};
+
+struct io_stream {
+	struct snd_io *io;
+	uint32_t id;
+	uint8_t direction;
+	const struct snd_end_ops *ops;
+	void *ctx;
+	pthread_t thread;
+	bool thread_ok;
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake;	/* to the audio thread */
+	pthread_cond_t idle;	/* from it */
+	/* under lock */
+	void *end;		/* the real end's handle, NULL if none */
+	struct snd_end_params params;
+	uint32_t period_frames;
+	uint8_t *bounce;
+	uint32_t bounce_bytes;
+	bool want_running, running, busy, quit, failed;
+	struct io_req *head, **tail;
+	uint32_t pending;
+	uint64_t wpos;		/* tx: frames written since prepare */
+	uint32_t last_delay;
+	uint64_t completed, bytes, xruns;
+	pid_t tid;
+	int sched_fifo;
+};
+
+struct snd_io {
+	struct snd_io_config cfg;
+	char name[64];
+	uint32_t n;
+	pthread_mutex_t notice_lock;
+	bool rt_notice;
+	struct io_stream s[];
+};
+
+/* --- iovec helpers (bounded by the segment table) */
+
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t off, void *buf, size_t len,
+		       bool to_iov)
+{
+	size_t done = 0;
+
+	for (unsigned int i = 0; i < n && done < len; i++) {
+		size_t seg = iov[i].iov_len, k;
+
+		if (off >= seg) {
+			off -= seg;
+			continue;
+		}
+		k = seg - off;
+		if (k > len - done)
+			k = len - done;
+		if (to_iov)
+			memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)buf + done, k);
+		else
+			memcpy((uint8_t *)buf + done, (const uint8_t *)iov[i].iov_base + off, k);
+		done += k;
+		off = 0;
+	}
+	return done;
+}
+
+static void put_status(const struct iovec *iov, unsigned int n, size_t off, uint32_t status,
+		       uint32_t latency)
+{
+	struct virtio_snd_pcm_status st;
+
+	memset(&st, 0, sizeof(st));
+	snd_put_le32(&st.status, status);
+	snd_put_le32(&st.latency_bytes, latency);
+	iov_copy(iov, n, off, &st, sizeof(st), true);
+}
+
+/* --- timing helpers */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+}
+
+static struct timespec deadline(uint64_t in_ns)
+{
+	uint64_t t = now_ns() + in_ns;
+	struct timespec ts = { .tv_sec = (time_t)(t / NS), .tv_nsec = (long)(t % NS) };
+
+	return ts;
+}
+
+static uint64_t frames_ns(uint64_t frames, unsigned int rate)
+{
+	return rate ? frames / rate * NS + (frames % rate * NS + rate - 1) / rate : NS;
+}
+
+static void logf_io(struct snd_io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_io(struct snd_io *io, const char *fmt, ...)
+{
+	va_list ap;
+	char line[256];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", io->name, line);
+}
+
+/* --- completion */
+
+/* Finish a list of requests outside the lock: status, callback, free. */
+static void finish(struct snd_io *io, struct io_req *list, uint32_t status, uint32_t latency,
+		   bool release)
+{
+	while (list) {
+		struct io_req *r = list;
+		uint32_t used = sizeof(struct virtio_snd_pcm_status);
+
+		list = r->next;
+		put_status(r->iov, r->n_iov, r->status_off, status, release ? 0 : latency);
+		if (r->rx)
+			used += r->done;	/* the captured bytes */
+		io->cfg.complete(io->cfg.opaque, r->cookie, used);
+		free(r);
+	}
+}
+
+static void free_list(struct io_req *list)
+{
+	while (list) {
+		struct io_req *r = list;
+
+		list = r->next;
+		free(r);
+	}
+}
+
+/* Under lock: detach every request. */
+static struct io_req *take_all(struct io_stream *s)
+{
+	struct io_req *l = s->head;
+
+	s->head = NULL;
+	s->tail = &s->head;
+	s->pending = 0;
+	return l;
+}
+
+/* Under lock: wait until the audio thread is out of the end and stopped. */
+static void wait_idle(struct io_stream *s)
+{
+	uint64_t start = now_ns();
+	bool warned = false;
+
+	while (s->busy || s->running) {
+		struct timespec ts = deadline(NS / 10);
+
+		pthread_cond_timedwait(&s->idle, &s->lock, &ts);
+		if (!warned && now_ns() - start > IDLE_WARN_NS) {
+			logf_io(s->io, "stream %u: audio thread slow to stop", s->id);
+			warned = true;
+		}
+	}
+}
+
+/* --- the audio thread */
+
+/* Under lock, tx: after the end dropped `dropped' queued frames, write them
+ * again: move the write position back and the requests with it. */
+static void rewind_tx(struct io_stream *s, uint64_t dropped)
+{
+	uint32_t fb = s->params.frame_bytes;
+
+	if (dropped > s->wpos)
+		dropped = s->wpos;
+	s->wpos -= dropped;
+	for (struct io_req *r = s->head; r; r = r->next) {
+		uint64_t f;
+
+		if (!r->positioned)
+			break;
+		if (r->start_pos >= s->wpos) {
+			r->positioned = false;
+			r->done = 0;
+			continue;
+		}
+		f = s->wpos - r->start_pos;
+		if (f * fb < r->done)
+			r->done = (uint32_t)(f * fb);
+	}
+}
+
+/* Under lock, tx: pop the requests whose frames have been played. */
+static struct io_req *pop_played(struct io_stream *s, uint32_t delay)
+{
+	uint64_t played = s->wpos - (delay < s->wpos ? delay : s->wpos);
+	struct io_req *done = NULL, **dt = &done;
+
+	while (s->head && s->head->positioned && s->head->done == s->head->payload &&
+	       s->head->end_pos <= played) {
+		struct io_req *r = s->head;
+
+		s->head = r->next;
+		if (!s->head)
+			s->tail = &s->head;
+		s->pending--;
+		s->completed++;
+		r->next = NULL;
+		*dt = r;
+		dt = &r->next;
+	}
+	return done;
+}
+
+/* Under lock, rx: pop the full requests. */
+static struct io_req *pop_full(struct io_stream *s)
+{
+	struct io_req *done = NULL, **dt = &done;
+
+	while (s->head && s->head->done == s->head->payload) {
+		struct io_req *r = s->head;
+
+		s->head = r->next;
+		if (!s->head)
+			s->tail = &s->head;
+		s->pending--;
+		s->completed++;
+		r->next = NULL;
+		*dt = r;
+		dt = &r->next;
+	}
+	return done;
+}
+
+/* Under lock: the first request with payload left to move. */
+static struct io_req *first_open(struct io_stream *s)
+{
+	for (struct io_req *r = s->head; r; r = r->next)
+		if (r->done < r->payload || (!r->positioned && s->direction == VIRTIO_SND_D_OUTPUT))
+			return r;
+	return NULL;
+}
+
+/*
+ * One round of I/O while STARTED, called and returning with the lock held
+ * and busy set (so nobody frees the requests or the end meanwhile; the lock
+ * is dropped around every end call). Returns how long to sleep; *done and
+ * *failed get what to complete.
+ */
+static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_req **failed)
+{
+	const struct snd_end_ops *ops = s->ops;
+	void *end = s->end;
+	uint32_t fb = s->params.frame_bytes, delay = 0;
+	bool out = s->direction == VIRTIO_SND_D_OUTPUT;
+	uint64_t sleep = UINT64_MAX, wait = 0;
+	struct io_req *r;
+	struct snd_end_stats st;
+
+	*done = *failed = NULL;
+	while ((r = first_open(s))) {
+		uint32_t n = r->payload - r->done;
+		long got;
+
+		if (out && !r->positioned) {
+			r->positioned = true;
+			r->start_pos = s->wpos;
+			r->end_pos = s->wpos + r->payload / fb;
+		}
+		if (!n)
+			continue;
+		if (n > s->bounce_bytes)
+			n = s->bounce_bytes;
+		pthread_mutex_unlock(&s->lock);
+		if (out) {
+			iov_copy(r->iov, r->n_iov, r->pay_off + r->done, s->bounce, n, false);
+			got = ops->write(end, s->bounce, n / fb);
+		} else {
+			got = ops->read(end, s->bounce, n / fb);
+			if (got > 0)
+				iov_copy(r->iov, r->n_iov, r->pay_off + r->done, s->bounce,
+					 (size_t)got * fb, true);
+		}
+		pthread_mutex_lock(&s->lock);
+		if (got < 0) {
+			/* The end failed for good: every request gets IO_ERR,
+			 * as will the next ones, until the end is reopened. */
+			logf_io(s->io, "stream %u: end %s failed (%ld); requests get IO_ERR",
+				s->id, out ? "write" : "read", got);
+			s->failed = true;
+			*failed = take_all(s);
+			return NS;
+		}
+		if (got == 0)
+			break;
+		r->done += (uint32_t)got * fb;
+		s->bytes += (uint64_t)got * fb;
+		if (out)
+			s->wpos += (uint64_t)got;
+		if ((uint32_t)got * fb < n)
+			break;
+	}
+	r = first_open(s);
+	pthread_mutex_unlock(&s->lock);
+	if (ops->delay_frames)
+		ops->delay_frames(end, &delay);
+	if (r && ops->wait_ns) {
+		uint32_t want = (r->payload - r->done) / fb;
+
+		if (want > s->period_frames)
+			want = s->period_frames;
+		ops->wait_ns(end, want ? want : 1, &wait);
+		sleep = wait;
+	}
+	if (ops->stats && !ops->stats(end, &st))
+		s->xruns = st.xruns;
+	pthread_mutex_lock(&s->lock);
+	s->last_delay = delay;
+	if (out) {
+		*done = pop_played(s, delay);
+		if (s->head && s->head->positioned && s->head->done == s->head->payload) {
+			uint64_t played = s->wpos - (delay < s->wpos ? delay : s->wpos);
+			uint64_t t = frames_ns(s->head->end_pos - played, s->params.rate_hz);
+
+			if (t < sleep)
+				sleep = t;
+		}
+	} else {
+		*done = pop_full(s);
+	}
+	if (sleep != UINT64_MAX) {
+		uint64_t period = frames_ns(s->period_frames, s->params.rate_hz);
+
+		if (sleep > period)
+			sleep = period;
+		if (sleep < MIN_SLEEP_NS)
+			sleep = MIN_SLEEP_NS;
+	}
+	return sleep;
+}
+
+static void set_rt(struct io_stream *s)
+{
+	struct snd_io *io = s->io;
+	struct sched_param sp = { .sched_priority = io->cfg.rt_priority };
+	int rc;
+
+	if (io->cfg.rt_priority <= 0)
+		return;
+	rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	if (!rc) {
+		s->sched_fifo = 1;
+		return;
+	}
+	pthread_mutex_lock(&io->notice_lock);
+	if (!io->rt_notice) {
+		io->rt_notice = true;
+		logf_io(io, "SCHED_FIFO %d not allowed (%s%s); audio threads run SCHED_OTHER",
+			io->cfg.rt_priority, strerror(rc),
+			rc == EPERM ? ": no CAP_SYS_NICE/RLIMIT_RTPRIO, or RT group scheduling "
+				      "gives this cgroup no runtime" : "");
+	}
+	pthread_mutex_unlock(&io->notice_lock);
+}
+
+static void *audio_thread(void *arg)
+{
+	struct io_stream *s = arg;
+	struct snd_io *io = s->io;
+
+	set_rt(s);
+	pthread_mutex_lock(&s->lock);
+	s->tid = gettid();
+	while (!s->quit) {
+		if (s->end && s->want_running != s->running) {
+			bool go = s->want_running;
+			void *end = s->end;
+			uint32_t d0 = 0, d1 = 0;
+			struct snd_end_stats st0 = { 0 }, st1 = { 0 };
+			struct io_req *done = NULL;
+
+			s->busy = true;
+			pthread_mutex_unlock(&s->lock);
+			if (go) {
+				if (s->ops->start && s->ops->start(end))
+					logf_io(io, "stream %u: end start failed", s->id);
+			} else {
+				if (s->ops->stats)
+					s->ops->stats(end, &st0);
+				if (s->ops->delay_frames)
+					s->ops->delay_frames(end, &d0);
+				if (s->ops->stop)
+					s->ops->stop(end);
+				if (s->ops->delay_frames)
+					s->ops->delay_frames(end, &d1);
+				if (s->ops->stats)
+					s->ops->stats(end, &st1);
+			}
+			pthread_mutex_lock(&s->lock);
+			if (!go && s->direction == VIRTIO_SND_D_OUTPUT) {
+				/* what was dropped goes again; what was played is done */
+				if (st1.dropped > st0.dropped)
+					rewind_tx(s, st1.dropped - st0.dropped);
+				done = pop_played(s, d1);
+				s->last_delay = d1;
+			}
+			s->running = go;
+			s->busy = false;
+			pthread_cond_broadcast(&s->idle);
+			if (done) {
+				pthread_mutex_unlock(&s->lock);
+				finish(io, done, VIRTIO_SND_S_OK, d1 * s->params.frame_bytes, false);
+				pthread_mutex_lock(&s->lock);
+			}
+			continue;
+		}
+		if (!s->end || !s->running || s->failed) {
+			pthread_cond_broadcast(&s->idle);
+			if (s->failed && s->head) {
+				struct io_req *l = take_all(s);
+
+				pthread_mutex_unlock(&s->lock);
+				finish(io, l, VIRTIO_SND_S_IO_ERR, 0, false);
+				pthread_mutex_lock(&s->lock);
+				continue;
+			}
+			pthread_cond_wait(&s->wake, &s->lock);
+			continue;
+		}
+		{
+			struct io_req *done, *failed;
+			uint64_t sleep;
+			uint32_t latency;
+
+			s->busy = true;
+			sleep = io_round(s, &done, &failed);
+			s->busy = false;
+			pthread_cond_broadcast(&s->idle);
+			latency = s->last_delay * s->params.frame_bytes;
+			if (done || failed) {
+				pthread_mutex_unlock(&s->lock);
+				finish(io, done, VIRTIO_SND_S_OK, latency, false);
+				finish(io, failed, VIRTIO_SND_S_IO_ERR, 0, false);
+				pthread_mutex_lock(&s->lock);
+				continue;	/* state may have changed meanwhile */
+			}
+			if (s->quit || s->want_running != s->running)
+				continue;
+			if (sleep == UINT64_MAX) {
+				pthread_cond_wait(&s->wake, &s->lock);
+			} else {
+				struct timespec ts = deadline(sleep);
+
+				pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+			}
+		}
+	}
+	s->busy = false;
+	s->running = false;
+	pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* --- the wrapper end (control side) */
+
+static int w_open(void *ctx, const char *name, const struct snd_end_params *p, void **handle)
+{
+	struct io_stream *s = ctx;
+	const struct snd_end_ops *ops = s->ops;
+	uint32_t period, buffer, bytes;
+	uint8_t *bounce;
+	void *h = NULL;
+	int rc;
+
+	if (s->end)
+		return -EBUSY;
+	if (p->direction != s->direction || !p->frame_bytes || !p->rate_hz)
+		return -EINVAL;
+	if ((s->direction == VIRTIO_SND_D_OUTPUT ? !ops->write : !ops->read) || !ops->wait_ns) {
+		logf_io(s->io, "stream %u: end %s has no data path", s->id, name);
+		return -ENOTSUP;
+	}
+	snd_end_host_buffer(p, &period, &buffer);
+	if ((uint64_t)period * p->frame_bytes > PAYLOAD_MAX)
+		period = PAYLOAD_MAX / p->frame_bytes;
+	bytes = period * p->frame_bytes;
+	bounce = malloc(bytes);
+	if (!bounce)
+		return -ENOMEM;
+	rc = ops->open(s->ctx, name, p, &h);
+	if (rc || !h) {
+		free(bounce);
+		return rc < 0 ? rc : -EIO;
+	}
+	pthread_mutex_lock(&s->lock);
+	free(s->bounce);
+	s->bounce = bounce;
+	s->bounce_bytes = bytes;
+	s->period_frames = period;
+	s->params = *p;
+	s->end = h;
+	s->wpos = 0;
+	s->last_delay = 0;
+	s->want_running = s->running = s->failed = false;
+	pthread_mutex_unlock(&s->lock);
+	*handle = s;
+	return 0;
+}
+
+static int w_prepare(void *handle)
+{
+	struct io_stream *s = handle;
+	void *end;
+
+	pthread_mutex_lock(&s->lock);
+	s->want_running = false;
+	pthread_cond_signal(&s->wake);
+	wait_idle(s);
+	end = s->end;
+	s->wpos = 0;
+	s->last_delay = 0;
+	s->failed = false;
+	for (struct io_req *r = s->head; r; r = r->next) {
+		if (s->direction == VIRTIO_SND_D_OUTPUT)
+			r->done = 0;
+		r->positioned = false;
+	}
+	pthread_mutex_unlock(&s->lock);
+	/* The thread leaves the end alone until start. */
+	return s->ops->prepare && end ? s->ops->prepare(end) : 0;
+}
+
+static int w_start(void *handle)
+{
+	struct io_stream *s = handle;
+
+	pthread_mutex_lock(&s->lock);
+	s->want_running = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int w_stop(void *handle)
+{
+	struct io_stream *s = handle;
+
+	pthread_mutex_lock(&s->lock);
+	s->want_running = false;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void w_close(void *handle)
+{
+	struct io_stream *s = handle;
+	struct io_req *l;
+	void *end;
+
+	pthread_mutex_lock(&s->lock);
+	s->want_running = false;
+	pthread_cond_signal(&s->wake);
+	wait_idle(s);
+	l = take_all(s);	/* none after a RELEASE; a reset drops them */
+	end = s->end;
+	s->end = NULL;
+	s->last_delay = 0;
+	pthread_mutex_unlock(&s->lock);
+	free_list(l);
+	if (end)
+		s->ops->close(end);
+}
+
+static int w_delay(void *handle, uint32_t *frames)
+{
+	struct io_stream *s = handle;
+
+	pthread_mutex_lock(&s->lock);
+	*frames = s->end ? s->last_delay : 0;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+const struct snd_end_ops snd_io_end_ops = {
+	.open = w_open,
+	.prepare = w_prepare,
+	.start = w_start,
+	.stop = w_stop,
+	.close = w_close,
+	.delay_frames = w_delay,
+};
+
+void *snd_io_end_ctx(struct snd_io *io, uint32_t stream_id)
+{
+	return io && stream_id < io->n ? &io->s[stream_id] : NULL;
+}
+
+/* --- transport side */
+
+int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const struct iovec *iov,
+		  unsigned int out_num, unsigned int in_num, uint32_t *used_len)
+{
+	const uint32_t st_len = sizeof(struct virtio_snd_pcm_status);
+	unsigned int n = out_num + in_num;
+	size_t out_bytes = 0, in_bytes = 0, status_off, pay_off, payload;
+	struct virtio_snd_pcm_xfer hdr;
+	struct io_stream *s;
+	struct io_req *r;
+	uint32_t id, status = VIRTIO_SND_S_BAD_MSG;
+
+	*used_len = 0;
+	if (n > SND_IO_MAX_SEGS || n < out_num || (n && !iov))
+		return 1;
+	for (unsigned int i = 0; i < n; i++) {
+		size_t *sum = i < out_num ? &out_bytes : &in_bytes;
+
+		if (iov[i].iov_len > PAYLOAD_MAX * 2u || *sum + iov[i].iov_len > PAYLOAD_MAX * 2u)
+			return 1;	/* absurd: cannot even trust a status */
+		*sum += iov[i].iov_len;
+	}
+	if (in_bytes < st_len)
+		return 1;	/* nowhere to put a status: used length 0 */
+	status_off = out_bytes + in_bytes - st_len;
+	*used_len = st_len;
+	if (out_bytes < sizeof(hdr))
+		goto reply;
+	iov_copy(iov, out_num, 0, &hdr, sizeof(hdr), false);
+	id = snd_get_le32(&hdr.stream_id);
+	if (id >= io->n || io->s[id].direction != queue_dir)
+		goto reply;
+	s = &io->s[id];
+	if (queue_dir == VIRTIO_SND_D_OUTPUT) {
+		pay_off = sizeof(hdr);
+		payload = out_bytes - sizeof(hdr);
+	} else {
+		pay_off = out_bytes;
+		payload = in_bytes - st_len;
+	}
+	if (payload > PAYLOAD_MAX)
+		goto reply;
+	r = malloc(sizeof(*r) + n * sizeof(r->iov[0]));
+	if (!r) {
+		status = VIRTIO_SND_S_IO_ERR;
+		goto reply;
+	}
+	memset(r, 0, sizeof(*r));
+	r->cookie = cookie;
+	r->rx = queue_dir == VIRTIO_SND_D_INPUT;
+	r->payload = (uint32_t)payload;
+	r->pay_off = pay_off;
+	r->status_off = status_off;
+	r->n_iov = n;
+	memcpy(r->iov, iov, n * sizeof(r->iov[0]));
+
+	pthread_mutex_lock(&s->lock);
+	if (!s->end || s->failed) {
+		status = VIRTIO_SND_S_IO_ERR;
+	} else if (payload % s->params.frame_bytes) {
+		status = VIRTIO_SND_S_BAD_MSG;
+	} else {
+		*s->tail = r;
+		s->tail = &r->next;
+		s->pending++;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(r);
+reply:
+	put_status(iov, n, status_off, status, 0);
+	return 1;
+}
+
+void snd_io_release(void *opaque, uint32_t stream_id)
+{
+	struct snd_io *io = opaque;
+	struct io_stream *s;
+	struct io_req *l;
+
+	if (!io || stream_id >= io->n)
+		return;
+	s = &io->s[stream_id];
+	pthread_mutex_lock(&s->lock);
+	s->want_running = false;
+	pthread_cond_signal(&s->wake);
+	wait_idle(s);
+	l = take_all(s);
+	for (struct io_req *r = l; r; r = r->next)
+		s->completed++;
+	pthread_mutex_unlock(&s->lock);
+	finish(io, l, VIRTIO_SND_S_OK, 0, true);
+}
+
+void snd_io_reset(struct snd_io *io)
+{
+	for (uint32_t i = 0; io && i < io->n; i++) {
+		struct io_stream *s = &io->s[i];
+		struct io_req *l;
+
+		pthread_mutex_lock(&s->lock);
+		s->want_running = false;
+		pthread_cond_signal(&s->wake);
+		wait_idle(s);
+		l = take_all(s);
+		s->wpos = 0;
+		pthread_mutex_unlock(&s->lock);
+		free_list(l);
+	}
+}
+
+int snd_io_stream_stats(struct snd_io *io, uint32_t stream_id, struct snd_io_stats *st)
+{
+	struct io_stream *s;
+
+	if (!io || stream_id >= io->n)
+		return -EINVAL;
+	s = &io->s[stream_id];
+	pthread_mutex_lock(&s->lock);
+	st->completed = s->completed;
+	st->bytes = s->bytes;
+	st->xruns = s->xruns;
+	st->delay_frames = s->last_delay;
+	st->pending = s->pending;
+	st->tid = s->tid;
+	st->sched_fifo = s->sched_fifo;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* --- life cycle */
+
+static void stop_threads(struct snd_io *io, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct io_stream *s = &io->s[i];
+
+		if (!s->thread_ok)
+			continue;
+		pthread_mutex_lock(&s->lock);
+		s->quit = true;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->thread, NULL);
+		s->thread_ok = false;
+	}
+}
+
+static void free_streams(struct snd_io *io, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct io_stream *s = &io->s[i];
+
+		if (s->end) {
+			logf_io(io, "stream %u: end still open at destroy; closing it", s->id);
+			s->ops->close(s->end);
+		}
+		free_list(take_all(s));
+		free(s->bounce);
+		pthread_cond_destroy(&s->idle);
+		pthread_cond_destroy(&s->wake);
+		pthread_mutex_destroy(&s->lock);
+	}
+}
+
+int snd_io_create(const struct snd_io_config *cfg, const struct snd_io_stream_desc *streams,
+		  uint32_t n_streams, struct snd_io **out)
+{
+	struct snd_io *io;
+	pthread_condattr_t ca;
+	uint32_t i;
+	int rc = 0;
+
+	*out = NULL;
+	if (!cfg || !cfg->complete || (n_streams && !streams) || n_streams > 1024)
+		return -EINVAL;
+	for (i = 0; i < n_streams; i++)
+		if ((streams[i].direction != VIRTIO_SND_D_OUTPUT &&
+		     streams[i].direction != VIRTIO_SND_D_INPUT) ||
+		    !streams[i].end_ops || !streams[i].end_ops->open || !streams[i].end_ops->close)
+			return -EINVAL;
+	io = calloc(1, sizeof(*io) + n_streams * sizeof(io->s[0]));
+	if (!io)
+		return -ENOMEM;
+	io->cfg = *cfg;
+	snprintf(io->name, sizeof(io->name), "%s", cfg->name ? cfg->name : "snd_io");
+	io->n = n_streams;
+	pthread_mutex_init(&io->notice_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	for (i = 0; i < n_streams; i++) {
+		struct io_stream *s = &io->s[i];
+
+		s->io = io;
+		s->id = i;
+		s->direction = streams[i].direction;
+		s->ops = streams[i].end_ops;
+		s->ctx = streams[i].end_ctx;
+		s->tail = &s->head;
+		s->tid = -1;
+		pthread_mutex_init(&s->lock, NULL);
+		pthread_cond_init(&s->wake, &ca);
+		pthread_cond_init(&s->idle, &ca);
+	}
+	pthread_condattr_destroy(&ca);
+	for (i = 0; i < n_streams; i++) {
+		char tname[16];
+
+		rc = pthread_create(&io->s[i].thread, NULL, audio_thread, &io->s[i]);
+		if (rc) {
+			rc = -rc;
+			break;
+		}
+		io->s[i].thread_ok = true;
+		snprintf(tname, sizeof(tname), "snd-io-%u", i);
+		pthread_setname_np(io->s[i].thread, tname);
+	}
+	if (rc) {
+		stop_threads(io, n_streams);
+		free_streams(io, n_streams);
+		pthread_mutex_destroy(&io->notice_lock);
+		free(io);
+		return rc;
+	}
+	*out = io;
+	return 0;
+}
+
+void snd_io_destroy(struct snd_io *io)
+{
+	if (!io)
+		return;
+	stop_threads(io, io->n);
+	free_streams(io, io->n);
+	pthread_mutex_destroy(&io->notice_lock);
+	free(io);
+}

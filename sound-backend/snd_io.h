@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The paced I/O layer of the sound device: one audio thread per stream
+ * moves PCM between the tx/rx requests the transport takes from the
+ * virtqueues and the stream's end (snd_ends.h), and completes each request
+ * at the right time:
+ *
+ *  - tx: when its audio has been consumed by the end, i.e. when the end's
+ *    delay shows its last frame left the buffer (so completions come one
+ *    period apart, never as soon as copied); status OK, latency_bytes = the
+ *    end's delay in bytes at that moment;
+ *  - rx: when its payload is full of captured audio; status OK,
+ *    latency_bytes = frames captured and not yet handed over;
+ *  - requests arriving while the stream is not STARTED are held until START;
+ *  - RELEASE (snd_io_release, the io_release hook of the stream state
+ *    machine) completes every pending request of the stream before it
+ *    returns (tx: OK, latency 0; rx: what was captured so far);
+ *  - reset (snd_io_reset) drops every request without completing it.
+ *
+ * Malformed requests are completed at once by snd_io_submit: no room for a
+ * status, nothing is written; header shorter than virtio_snd_pcm_xfer,
+ * unknown stream id, stream of the other direction, payload not a whole
+ * number of frames: VIRTIO_SND_S_BAD_MSG; stream not prepared (no end open),
+ * end failure, out of memory: VIRTIO_SND_S_IO_ERR.
+ *
+ * How it plugs in. The I/O layer wraps each stream's end: give the device
+ * model snd_io_end_ops and snd_io_end_ctx(io, i) as stream i's end_ops and
+ * end_ctx, and snd_io_release as the device's io_release hook; the real end
+ * (snd_end_for_name) goes in struct snd_io_stream_desc. The state machine's
+ * open/prepare/close then reach the real end with the audio thread idle, and
+ * its start/stop only post a request to the audio thread and return at
+ * once: control never waits on audio I/O (the mutex is held only for list
+ * and counter updates, never across an end call). Only RELEASE, PREPARE,
+ * close and snd_io_reset wait for the audio thread to leave its current end
+ * call, which by the end contract returns within one period.
+ *
+ * Threads: snd_io_submit from the thread(s) that pop the tx/rx queues; the
+ * control functions (the wrapped end ops, snd_io_release, snd_io_reset,
+ * snd_io_destroy) from the thread that serializes the device's control
+ * calls. The complete callback runs on a stream's audio thread (normal
+ * completions) or on the control thread (snd_io_release); it must be
+ * thread-safe (lock around vq_push + notify) and must not call back into
+ * snd_io. It is never called from inside snd_io_submit.
+ */
+#ifndef SND_IO_H
+#define SND_IO_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "snd_end.h"
+
+/* Most segments one request may have (as lib/virtqueue's VQ_MAX_SEGS). */
+#define SND_IO_MAX_SEGS 1024
+
+struct snd_io;
+
+/* A request is done: used_len bytes were written to its writable part
+ * (the status included). Return it to the used ring and notify. */
+typedef void (*snd_io_complete_fn)(void *opaque, void *cookie, uint32_t used_len);
+
+struct snd_io_config {
+	snd_io_complete_fn complete;
+	void *opaque;
+	/* SCHED_FIFO priority (1..99) of the audio threads; 0: do not try.
+	 * When not allowed, the threads run SCHED_OTHER and one line says so. */
+	int rt_priority;
+	/* Prefix of log lines ("vhost-user-sound card0"); NULL: "snd_io". */
+	const char *name;
+};
+
+struct snd_io_stream_desc {
+	uint8_t direction;			/* VIRTIO_SND_D_OUTPUT or _INPUT */
+	const struct snd_end_ops *end_ops;	/* the real end */
+	void *end_ctx;
+};
+
+/* Starts one audio thread per stream. 0, -EINVAL or -ENOMEM/-EAGAIN. */
+int snd_io_create(const struct snd_io_config *cfg, const struct snd_io_stream_desc *streams,
+		  uint32_t n_streams, struct snd_io **out);
+/* Stops the threads and frees. Destroy the device model first (it closes
+ * the ends through the wrapper); an end still open is closed here. */
+void snd_io_destroy(struct snd_io *io);
+
+/* The wrapper end: stream i's end_ops/end_ctx in struct snd_stream_desc. */
+extern const struct snd_end_ops snd_io_end_ops;
+void *snd_io_end_ctx(struct snd_io *io, uint32_t stream_id);
+
+/*
+ * A request taken from the tx (queue_dir VIRTIO_SND_D_OUTPUT) or rx
+ * (VIRTIO_SND_D_INPUT) queue: iov[0 .. out_num) readable (the
+ * virtio_snd_pcm_xfer header, then for tx the PCM payload), then in_num
+ * writable segments (for rx the payload to fill; the last 8 bytes receive
+ * the virtio_snd_pcm_status). The iovec array is copied; the memory it
+ * points to must stay mapped until the request is completed or dropped.
+ * Returns 0: queued, the complete callback will report it (or a reset drops
+ * it); 1: completed at once (a malformed request or a stream without an
+ * end), *used_len says what to vq_push. Never blocks.
+ */
+int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const struct iovec *iov,
+		  unsigned int out_num, unsigned int in_num, uint32_t *used_len);
+
+/* The io_release hook (struct snd_device_hooks / snd_stream_hooks, with
+ * opaque = io): complete every pending request of the stream. */
+void snd_io_release(void *io, uint32_t stream_id);
+
+/* Device reset: the audio threads stop touching requests and ends, every
+ * pending request is dropped without completion (the rings are gone). Call
+ * before snd_device_reset and before guest memory is unmapped. */
+void snd_io_reset(struct snd_io *io);
+
+struct snd_io_stats {
+	uint64_t completed;	/* requests completed by the audio thread or release */
+	uint64_t bytes;		/* payload bytes moved to/from the end */
+	uint64_t xruns;		/* the end's count */
+	uint32_t delay_frames;	/* the end's last delay */
+	uint32_t pending;	/* requests held or in flight */
+	pid_t tid;		/* the audio thread (for the policy daemon) */
+	int sched_fifo;		/* 1 if it runs SCHED_FIFO */
+};
+int snd_io_stream_stats(struct snd_io *io, uint32_t stream_id, struct snd_io_stats *st);
+
+#endif /* SND_IO_H */

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest-side test of the ALSA end (sound-backend/end_alsa.c), run in the VM
+ * bench by tests/e2e/guest/snd-end-alsa.sh against snd-aloop:
+ *
+ *   snd-end-alsa-test probe PCM playback|capture
+ *       print what snd_end_alsa_probe + snd_caps_from_probe advertise:
+ *       "formats: S16_LE ...", "rates: 8000 ...", "channels: MIN-MAX"
+ *   snd-end-alsa-test play PCM FILE.wav [PERIOD_MS]
+ *       play FILE's data chunk through the end API exactly as the I/O layer
+ *       does (write, wait_ns, delay_frames), wait until drained, close.
+ *       Prints frames written, xruns and the elapsed time.
+ *
+ * The format of FILE picks the stream parameters (S16_LE, S24_3LE, S32_LE,
+ * FLOAT_LE, U8; any channel count and virtio rate).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "snd_ends.h"
+#include "snd_format.h"
+#include "snd_proto.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int probe(const char *pcm, const char *dir)
+{
+	struct snd_end_probe res;
+	struct snd_pcm_caps caps;
+	char err[256];
+	uint8_t d = strcmp(dir, "capture") ? VIRTIO_SND_D_OUTPUT : VIRTIO_SND_D_INPUT;
+
+	if (snd_end_alsa_probe(pcm, d, &res, err, sizeof(err))) {
+		fprintf(stderr, "probe: %s\n", err);
+		return 1;
+	}
+	if (snd_caps_from_probe(&res.caps, &caps)) {
+		fprintf(stderr, "probe: nothing virtio_snd can map\n");
+		return 1;
+	}
+	printf("formats:");
+	for (unsigned int f = 0; f < 64; f++)
+		if (caps.formats >> f & 1)
+			printf(" %s", snd_format_name(f));
+	printf("\nrates:");
+	for (unsigned int r = 0; r < 64; r++)
+		if (caps.rates >> r & 1)
+			printf(" %u", snd_rate_to_hz(r));
+	printf("\nchannels: %u-%u\n", caps.channels_min, caps.channels_max);
+	return 0;
+}
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
+}
+
+static int play(const char *pcm, const char *path, unsigned int period_ms)
+{
+	const struct snd_end_ops *ops = snd_end_for_name(pcm);
+	struct snd_end_params p;
+	struct snd_end_stats st;
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf = NULL, *data = NULL;
+	size_t len = 0, pos = 12, data_len = 0;
+	uint16_t tag = 0, bits = 0, ch = 0;
+	uint32_t rate = 0, period, off = 0, frames, d = 0;
+	int vformat = -1, rc = 1;
+	void *h;
+	uint64_t t0, deadline;
+
+	if (!fp) {
+		perror(path);
+		return 1;
+	}
+	buf = malloc(64u << 20);
+	if (!buf)
+		return 1;
+	len = fread(buf, 1, 64u << 20, fp);
+	fclose(fp);
+	while (pos + 8 <= len) {
+		uint32_t cl = le32(buf + pos + 4);
+
+		if (!memcmp(buf + pos, "fmt ", 4)) {
+			tag = le16(buf + pos + 8);
+			ch = le16(buf + pos + 10);
+			rate = le32(buf + pos + 12);
+			bits = le16(buf + pos + 22);
+			if (tag == 0xfffe)
+				tag = le16(buf + pos + 32);
+		} else if (!memcmp(buf + pos, "data", 4)) {
+			data = buf + pos + 8;
+			data_len = cl > len - pos - 8 ? len - pos - 8 : cl;
+			break;
+		}
+		pos += 8 + cl + (cl & 1);
+	}
+	if (tag == 3 && bits == 32)
+		vformat = VIRTIO_SND_PCM_FMT_FLOAT;
+	else if (tag == 1 && bits == 8)
+		vformat = VIRTIO_SND_PCM_FMT_U8;
+	else if (tag == 1 && bits == 16)
+		vformat = VIRTIO_SND_PCM_FMT_S16;
+	else if (tag == 1 && bits == 24)
+		vformat = VIRTIO_SND_PCM_FMT_S24_3;
+	else if (tag == 1 && bits == 32)
+		vformat = VIRTIO_SND_PCM_FMT_S32;
+	if (!data || vformat < 0 || !ch || snd_rate_from_hz(rate) < 0) {
+		fprintf(stderr, "%s: unusable WAV\n", path);
+		goto out;
+	}
+	memset(&p, 0, sizeof(p));
+	p.direction = VIRTIO_SND_D_OUTPUT;
+	p.vformat = (uint8_t)vformat;
+	p.format = snd_format_to_alsa((unsigned int)vformat);
+	p.channels = (uint8_t)ch;
+	p.rate_hz = rate;
+	p.vrate = (uint8_t)snd_rate_from_hz(rate);
+	p.frame_bytes = snd_format_frame_bytes((unsigned int)vformat, ch);
+	period = rate * period_ms / 1000;
+	p.period_bytes = period * p.frame_bytes;
+	p.buffer_bytes = p.period_bytes * 4;
+	frames = (uint32_t)(data_len / p.frame_bytes);
+
+	if (ops->open(NULL, pcm, &p, &h)) {
+		fprintf(stderr, "open %s failed\n", pcm);
+		goto out;
+	}
+	if (ops->prepare(h) || ops->start(h)) {
+		fprintf(stderr, "prepare/start failed\n");
+		ops->close(h);
+		goto out;
+	}
+	t0 = now_ns();
+	while (off < frames) {
+		uint32_t n = frames - off < period ? frames - off : period;
+		long w = ops->write(h, data + (size_t)off * p.frame_bytes, n);
+		uint64_t ns = 0;
+
+		if (w < 0) {
+			fprintf(stderr, "write failed: %ld\n", w);
+			ops->close(h);
+			goto out;
+		}
+		off += (uint32_t)w;
+		if ((uint32_t)w < n) {
+			ops->wait_ns(h, n, &ns);
+			if (ns > 20000000ull)
+				ns = 20000000ull;
+			usleep((useconds_t)(ns / 1000) + 100);
+		}
+	}
+	/* drained when the delay reaches 0 (bounded) */
+	deadline = now_ns() + 5000000000ull;
+	do {
+		usleep(5000);
+		ops->delay_frames(h, &d);
+	} while (d && now_ns() < deadline);
+	ops->stats(h, &st);
+	printf("played %u frames in %.3f s (%.3f s of audio), %llu xruns, final delay %u\n",
+	       frames, (double)(now_ns() - t0) / 1e9, (double)frames / rate,
+	       (unsigned long long)st.xruns, d);
+	ops->stop(h);
+	ops->close(h);
+	rc = d ? 1 : 0;
+out:
+	free(buf);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "probe"))
+		return probe(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "play"))
+		return play(argv[2], argv[3], argc == 5 ? (unsigned int)atoi(argv[4]) : 20);
+	fprintf(stderr, "usage: %s probe PCM playback|capture | play PCM FILE.wav [PERIOD_MS]\n",
+		argv[0]);
+	return 2;
+}

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the ends (sound-backend/end_*.c) through their ops: the
+ * factory, host buffer sizing, null pacing (exactly rate frames per second,
+ * underrun counting, stop keeps the queue), wav playback headers for plain
+ * and extensible formats, wav capture format checks, and the ALSA end's
+ * refusal of a PCM that does not exist (no fallback to "default").
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "end_pace.h"
+#include "snd_ends.h"
+#include "snd_format.h"
+
+static struct snd_end_params params(uint8_t dir, uint8_t vformat, uint8_t channels,
+				    unsigned int rate, uint32_t period_frames, uint32_t periods)
+{
+	struct snd_end_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.direction = dir;
+	p.vformat = vformat;
+	p.format = snd_format_to_alsa(vformat);
+	p.channels = channels;
+	p.rate_hz = rate;
+	p.vrate = (uint8_t)snd_rate_from_hz(rate);
+	p.frame_bytes = snd_format_frame_bytes(vformat, channels);
+	p.period_bytes = period_frames * p.frame_bytes;
+	p.buffer_bytes = p.period_bytes * periods;
+	return p;
+}
+
+static void test_factory(void **state)
+{
+	(void)state;
+	assert_ptr_equal(snd_end_for_name("null"), &snd_end_null_ops);
+	assert_ptr_equal(snd_end_for_name("wav:/tmp/x.wav"), &snd_end_wav_ops);
+	assert_ptr_equal(snd_end_for_name("hw:Loopback,0,0"), &snd_end_alsa_ops);
+	assert_ptr_equal(snd_end_for_name("plughw:1"), &snd_end_alsa_ops);
+	assert_ptr_equal(snd_end_for_name("nullx"), &snd_end_alsa_ops);
+	assert_ptr_equal(snd_end_for_name(""), &snd_end_alsa_ops);
+	assert_ptr_equal(snd_end_for_name(NULL), &snd_end_alsa_ops);
+}
+
+static void test_host_buffer(void **state)
+{
+	struct snd_end_params p = params(VIRTIO_SND_D_OUTPUT, VIRTIO_SND_PCM_FMT_S16, 2, 48000,
+					 480, 16);
+	uint32_t per, buf;
+
+	(void)state;
+	snd_end_host_buffer(&p, &per, &buf);
+	assert_int_equal(per, 480);
+	assert_int_equal(buf, 4 * 480);		/* at most 4 periods */
+	p.buffer_bytes = p.period_bytes * 3;
+	snd_end_host_buffer(&p, &per, &buf);
+	assert_int_equal(buf, 3 * 480);
+	p.buffer_bytes = p.period_bytes;
+	snd_end_host_buffer(&p, &per, &buf);
+	assert_int_equal(buf, 2 * 480);		/* at least 2 */
+}
+
+static uint64_t now_ns(void)
+{
+	return end_pace_now_ns();
+}
+
+static void test_null_paced(void **state)
+{
+	const struct snd_end_ops *ops = &snd_end_null_ops;
+	struct snd_end_params p = params(VIRTIO_SND_D_OUTPUT, VIRTIO_SND_PCM_FMT_S16, 2, 48000,
+					 480, 4);
+	uint8_t buf[480 * 4];
+	void *h;
+	uint64_t t0, total = 0, ns;
+	uint32_t d;
+	struct snd_end_stats st;
+
+	(void)state;
+	assert_int_equal(ops->open(NULL, "null", &p, &h), 0);
+	assert_int_equal(ops->prepare(h), 0);
+	/* before start: the buffer takes 4 periods, then nothing */
+	for (int i = 0; i < 5; i++)
+		total += (uint64_t)ops->write(h, buf, 480);
+	assert_int_equal(total, 4 * 480);
+	assert_int_equal(ops->delay_frames(h, &d), 0);
+	assert_int_equal(d, 4 * 480);
+	assert_int_equal(ops->start(h), 0);
+	t0 = now_ns();
+	/* keep it fed for 200 ms: it must take about 9600 frames more */
+	while (now_ns() - t0 < 200000000ull) {
+		long n = ops->write(h, buf, 480);
+
+		assert_true(n >= 0);
+		total += (uint64_t)n;
+		assert_int_equal(ops->wait_ns(h, 480, &ns), 0);
+		assert_true(ns <= 10000000ull + 1000);
+		usleep(ns ? (useconds_t)(ns / 1000) + 100 : 100);
+	}
+	/* consumed = total - delay = 48000 * elapsed, within 2 periods */
+	ops->delay_frames(h, &d);
+	{
+		double elapsed = (double)(now_ns() - t0) / 1e9;
+		double consumed = (double)(total - d);
+
+		assert_true(consumed > 48000 * elapsed - 2 * 480);
+		assert_true(consumed < 48000 * elapsed + 2 * 480);
+	}
+	/* stop keeps what is queued, the clock stands still */
+	assert_int_equal(ops->stop(h), 0);
+	ops->delay_frames(h, &d);
+	usleep(30000);
+	{
+		uint32_t d2;
+
+		ops->delay_frames(h, &d2);
+		assert_int_equal(d, d2);
+	}
+	/* start again and starve it: one underrun */
+	assert_int_equal(ops->start(h), 0);
+	usleep(150000);
+	ops->delay_frames(h, &d);
+	assert_int_equal(d, 0);
+	assert_int_equal(ops->stats(h, &st), 0);
+	assert_true(st.xruns >= 1);
+	assert_int_equal(st.frames, total);
+	ops->close(h);
+}
+
+static void test_null_capture_silence(void **state)
+{
+	const struct snd_end_ops *ops = &snd_end_null_ops;
+	struct snd_end_params p = params(VIRTIO_SND_D_INPUT, VIRTIO_SND_PCM_FMT_U8, 1, 8000,
+					 80, 4);
+	uint8_t buf[80];
+	void *h;
+	long n;
+
+	(void)state;
+	assert_int_equal(ops->open(NULL, "null", &p, &h), 0);
+	assert_int_equal(ops->prepare(h), 0);
+	assert_int_equal(ops->read(h, buf, 80), 0);	/* not started: nothing */
+	assert_int_equal(ops->start(h), 0);
+	usleep(25000);
+	memset(buf, 0x11, sizeof(buf));
+	n = ops->read(h, buf, 80);
+	assert_true(n >= 80 * 2 / 10 * 8 / 10 && n <= 80);
+	for (long i = 0; i < n; i++)
+		assert_int_equal(buf[i], 0x80);	/* U8 silence */
+	ops->close(h);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *b;
+	long sz;
+
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	sz = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	b = malloc((size_t)sz + 1);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, (size_t)sz, fp), (size_t)sz);
+	fclose(fp);
+	*len = (size_t)sz;
+	return b;
+}
+
+/* Play `frames' frames through a wav end, return the file. */
+static uint8_t *wav_play(const struct snd_end_params *p, const uint8_t *data, uint32_t frames,
+			 size_t *len)
+{
+	const struct snd_end_ops *ops = &snd_end_wav_ops;
+	char name[96];
+	void *h;
+	uint32_t off = 0;
+	uint8_t *file;
+
+	snprintf(name, sizeof(name), "wav:/tmp/test_snd_ends.%d.wav", (int)getpid());
+	assert_int_equal(ops->open(NULL, name, p, &h), 0);
+	assert_int_equal(ops->prepare(h), 0);
+	assert_int_equal(ops->start(h), 0);
+	while (off < frames) {
+		long n = ops->write(h, data + (size_t)off * p->frame_bytes, frames - off);
+		uint64_t ns;
+
+		assert_true(n >= 0);
+		off += (uint32_t)n;
+		ops->wait_ns(h, 1, &ns);
+		usleep((useconds_t)(ns / 1000) + 200);
+	}
+	ops->close(h);
+	file = slurp(name + 4, len);
+	unlink(name + 4);
+	return file;
+}
+
+static void test_wav_headers(void **state)
+{
+	uint8_t data[3 * 6 * 50];
+	size_t len;
+	uint8_t *f;
+	struct snd_end_params p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+
+	/* S24_3LE mono 8 kHz: plain PCM, 24 bit, odd data length padded */
+	p = params(VIRTIO_SND_D_OUTPUT, VIRTIO_SND_PCM_FMT_S24_3, 1, 8000, 40, 4);
+	f = wav_play(&p, data, 51, &len);
+	assert_int_equal(snd_get_le16(f + 20), 1);
+	assert_int_equal(snd_get_le16(f + 34), 24);
+	assert_int_equal(snd_get_le32(f + 40), 153);
+	assert_int_equal(len, 44 + 153 + 1);
+	assert_int_equal(snd_get_le32(f + 4), len - 8);
+	assert_memory_equal(f + 44, data, 153);
+	free(f);
+
+	/* S24_LE (4-byte container) 6 ch: extensible, valid bits 24 */
+	p = params(VIRTIO_SND_D_OUTPUT, VIRTIO_SND_PCM_FMT_S24, 6, 48000, 48, 4);
+	f = wav_play(&p, data, 20, &len);
+	assert_int_equal(snd_get_le16(f + 20), 0xfffe);
+	assert_int_equal(snd_get_le16(f + 22), 6);
+	assert_int_equal(snd_get_le16(f + 34), 32);
+	assert_int_equal(snd_get_le16(f + 38), 24);
+	assert_int_equal(snd_get_le16(f + 44), 1);	/* subformat PCM */
+	assert_memory_equal(f + 60, "data", 4);
+	assert_int_equal(snd_get_le32(f + 64), 20 * 24);
+	assert_memory_equal(f + 68, data, 20 * 24);
+	free(f);
+
+	/* FLOAT_LE stereo: plain IEEE float */
+	p = params(VIRTIO_SND_D_OUTPUT, VIRTIO_SND_PCM_FMT_FLOAT, 2, 44100, 441, 4);
+	f = wav_play(&p, data, 100, &len);
+	assert_int_equal(snd_get_le16(f + 20), 3);
+	assert_memory_equal(f + 44, data, 800);
+	free(f);
+}
+
+/* What the playback end writes, the capture end reads back (same format). */
+static void test_wav_roundtrip_and_mismatch(void **state)
+{
+	const struct snd_end_ops *ops = &snd_end_wav_ops;
+	struct snd_end_params p = params(VIRTIO_SND_D_OUTPUT, VIRTIO_SND_PCM_FMT_S24, 6, 48000,
+					 48, 4);
+	char name[96];
+	uint8_t data[24 * 30], got[24 * 30];
+	void *h, *w;
+	long n;
+	uint32_t off = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	snprintf(name, sizeof(name), "wav:/tmp/test_snd_ends.rt.%d.wav", (int)getpid());
+	assert_int_equal(ops->open(NULL, name, &p, &w), 0);
+	assert_int_equal(ops->write(w, data, 30), 30);	/* fits in 4 periods */
+	ops->close(w);
+
+	p.direction = VIRTIO_SND_D_INPUT;
+	assert_int_equal(ops->open(NULL, name, &p, &h), 0);
+	assert_int_equal(ops->prepare(h), 0);
+	assert_int_equal(ops->start(h), 0);
+	while (off < 30) {
+		usleep(2000);
+		n = ops->read(h, got + off * 24, 30 - off);
+		assert_true(n >= 0);
+		off += (uint32_t)n;
+	}
+	assert_memory_equal(got, data, sizeof(data));
+	ops->close(h);
+
+	/* format, channels, rate must match */
+	p.channels = 2;
+	p.frame_bytes = 8;
+	assert_int_not_equal(ops->open(NULL, name, &p, &h), 0);
+	p = params(VIRTIO_SND_D_INPUT, VIRTIO_SND_PCM_FMT_S32, 6, 48000, 48, 4);
+	assert_int_not_equal(ops->open(NULL, name, &p, &h), 0);
+	p = params(VIRTIO_SND_D_INPUT, VIRTIO_SND_PCM_FMT_S24, 6, 44100, 48, 4);
+	assert_int_not_equal(ops->open(NULL, name, &p, &h), 0);
+	unlink(name + 4);
+	assert_int_equal(ops->open(NULL, name, &p, &h), -ENOENT);
+	assert_int_not_equal(ops->open(NULL, "wav:", &p, &h), 0);
+}
+
+static void test_alsa_no_fallback(void **state)
+{
+	const struct snd_end_ops *ops = &snd_end_alsa_ops;
+	struct snd_end_params p = params(VIRTIO_SND_D_OUTPUT, VIRTIO_SND_PCM_FMT_S16, 2, 48000,
+					 480, 4);
+	struct snd_end_probe probe;
+	char err[128] = "";
+	void *h = NULL;
+
+	(void)state;
+	assert_true(ops->open(NULL, "hw:NoSuchCard,0,0", &p, &h) < 0);
+	assert_null(h);
+	assert_true(ops->open(NULL, "", &p, &h) < 0);
+	assert_true(snd_end_alsa_probe("hw:NoSuchCard,0,0", VIRTIO_SND_D_OUTPUT, &probe, err,
+				       sizeof(err)) < 0);
+	assert_non_null(strstr(err, "NoSuchCard"));
+}
+
+/* ALSA's own "null" PCM plugin exists wherever alsa-lib's config does: the
+ * probe and the data path run against it on a machine without a card. */
+static void test_alsa_null_plugin(void **state)
+{
+	const struct snd_end_ops *ops = &snd_end_alsa_ops;
+	struct snd_end_params p = params(VIRTIO_SND_D_OUTPUT, VIRTIO_SND_PCM_FMT_S16, 2, 48000,
+					 480, 4);
+	struct snd_end_probe probe;
+	struct snd_pcm_caps caps;
+	char err[128] = "";
+	uint8_t buf[480 * 4] = { 0 };
+	void *h;
+	uint32_t d;
+
+	(void)state;
+	if (snd_end_alsa_probe("null", VIRTIO_SND_D_OUTPUT, &probe, err, sizeof(err))) {
+		print_message("ALSA null plugin unavailable (%s): skipped\n", err);
+		skip();
+	}
+	assert_int_equal(snd_caps_from_probe(&probe.caps, &caps), 0);
+	assert_true(caps.formats & (1u << VIRTIO_SND_PCM_FMT_S16));
+	assert_true(caps.rates & (1u << VIRTIO_SND_PCM_RATE_48000));
+	assert_true(caps.channels_min >= 1 && caps.channels_max <= 18);
+	assert_int_equal(ops->open(NULL, "null", &p, &h), 0);
+	assert_int_equal(ops->prepare(h), 0);
+	assert_int_equal(ops->start(h), 0);
+	assert_true(ops->write(h, buf, 480) >= 0);
+	assert_int_equal(ops->delay_frames(h, &d), 0);
+	assert_int_equal(ops->stop(h), 0);
+	ops->close(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_factory),
+		cmocka_unit_test(test_host_buffer),
+		cmocka_unit_test(test_null_paced),
+		cmocka_unit_test(test_null_capture_silence),
+		cmocka_unit_test(test_wav_headers),
+		cmocka_unit_test(test_wav_roundtrip_and_mismatch),
+		cmocka_unit_test(test_alsa_no_fallback),
+		cmocka_unit_test(test_alsa_null_plugin),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the paced I/O layer (sound-backend/snd_io.c) driven through
+ * the real stream state machine (snd_stream.c) with the null and wav ends:
+ * tx pacing (completions a period apart, N periods in about N periods of
+ * time), bit-exact wav playback across any iovec split, looping wav
+ * capture, requests held while not started, RELEASE completing everything,
+ * reset dropping everything, malformed requests. Timing assertions are
+ * coarse (ordering and generous bounds): CI machines are busy.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "snd_ends.h"
+#include "snd_format.h"
+#include "snd_io.h"
+#include "snd_stream.h"
+
+#define RATE 48000
+#define CH 2
+#define FB 4		/* S16_LE stereo */
+#define PERIOD_FRAMES 480	/* 10 ms */
+#define PERIOD_BYTES (PERIOD_FRAMES * FB)
+#define PERIOD_NS 10000000ull
+#define MAXREQ 64
+
+/* One request as the driver lays it out: header, payload, status. */
+struct req {
+	uint8_t hdr[4];
+	uint8_t *payload;
+	uint32_t payload_len;
+	uint8_t status[8];
+	struct iovec iov[8];
+	unsigned int out_num, in_num;
+	/* completion */
+	int completed;
+	uint32_t used;
+	uint64_t t_ns;
+	int order;
+};
+
+struct fx {
+	struct snd_io *io;
+	struct snd_stream s[2];	/* 0: output, 1: input */
+	struct snd_stream_hooks hooks;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int n_completed;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void on_complete(void *opaque, void *cookie, uint32_t used)
+{
+	struct fx *f = opaque;
+	struct req *r = cookie;
+
+	pthread_mutex_lock(&f->lock);
+	r->completed++;
+	r->used = used;
+	r->t_ns = now_ns();
+	r->order = f->n_completed++;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Wait until `n' completions in total, at most timeout_ms. */
+static int wait_completed(struct fx *f, int n, int timeout_ms)
+{
+	uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	int got;
+
+	pthread_mutex_lock(&f->lock);
+	while (f->n_completed < n && now_ns() < end) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 5000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&f->cond, &f->lock, &ts);
+	}
+	got = f->n_completed;
+	pthread_mutex_unlock(&f->lock);
+	return got;
+}
+
+static int completed(struct fx *f)
+{
+	int n;
+
+	pthread_mutex_lock(&f->lock);
+	n = f->n_completed;
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+static void fx_setup(struct fx *f, const char *out_end, const char *in_end, int rt)
+{
+	struct snd_io_stream_desc io_desc[2] = {
+		{ VIRTIO_SND_D_OUTPUT, snd_end_for_name(out_end), NULL },
+		{ VIRTIO_SND_D_INPUT, snd_end_for_name(in_end), NULL },
+	};
+	struct snd_io_config cfg = {
+		.complete = on_complete, .opaque = f, .rt_priority = rt, .name = "test"
+	};
+
+	memset(f, 0, sizeof(*f));
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	assert_int_equal(snd_io_create(&cfg, io_desc, 2, &f->io), 0);
+	f->hooks.opaque = f->io;
+	f->hooks.io_release = snd_io_release;
+	for (uint32_t i = 0; i < 2; i++) {
+		struct snd_stream_desc d = {
+			.direction = i ? VIRTIO_SND_D_INPUT : VIRTIO_SND_D_OUTPUT,
+			.channels_min = 1,
+			.channels_max = 2,
+			.formats = 1u << VIRTIO_SND_PCM_FMT_S16,
+			.rates = 1u << VIRTIO_SND_PCM_RATE_48000,
+			.end_name = i ? in_end : out_end,
+			.end_ops = &snd_io_end_ops,
+			.end_ctx = snd_io_end_ctx(f->io, i),
+		};
+		assert_int_equal(snd_stream_init(&f->s[i], i, &d, &f->hooks), 0);
+	}
+}
+
+static void fx_teardown(struct fx *f)
+{
+	snd_io_reset(f->io);
+	snd_stream_reset(&f->s[0]);
+	snd_stream_reset(&f->s[1]);
+	snd_io_destroy(f->io);
+	pthread_cond_destroy(&f->cond);
+	pthread_mutex_destroy(&f->lock);
+}
+
+static uint32_t set_params(struct snd_stream *s, uint32_t periods, uint8_t channels)
+{
+	struct virtio_snd_pcm_set_params p;
+
+	memset(&p, 0, sizeof(p));
+	snd_put_le32(&p.hdr.hdr.code, VIRTIO_SND_R_PCM_SET_PARAMS);
+	snd_put_le32(&p.hdr.stream_id, s->id);
+	snd_put_le32(&p.buffer_bytes, periods * PERIOD_FRAMES * channels * 2u);
+	snd_put_le32(&p.period_bytes, PERIOD_FRAMES * channels * 2u);
+	p.channels = channels;
+	p.format = VIRTIO_SND_PCM_FMT_S16;
+	p.rate = VIRTIO_SND_PCM_RATE_48000;
+	return snd_stream_set_params(s, &p);
+}
+
+/* A tx request for stream sid: header split 1+3, payload in three odd
+ * pieces, status in one segment. */
+static struct req *tx_req(uint32_t sid, uint32_t len, uint32_t seed)
+{
+	struct req *r = calloc(1, sizeof(*r));
+	uint32_t a = len / 3 + 1, b = len / 5 + 1;
+
+	assert_non_null(r);
+	snd_put_le32(r->hdr, sid);
+	r->payload = malloc(len ? len : 1);
+	r->payload_len = len;
+	for (uint32_t i = 0; i < len; i++)
+		r->payload[i] = (uint8_t)((i * 2654435761u + seed * 40503u) >> 13);
+	if (a + b > len)
+		a = b = 0;
+	r->iov[0] = (struct iovec){ r->hdr, 1 };
+	r->iov[1] = (struct iovec){ r->hdr + 1, 3 };
+	r->iov[2] = (struct iovec){ r->payload, a };
+	r->iov[3] = (struct iovec){ r->payload + a, b };
+	r->iov[4] = (struct iovec){ r->payload + a + b, len - a - b };
+	r->iov[5] = (struct iovec){ r->status, 8 };
+	r->out_num = 5;
+	r->in_num = 1;
+	memset(r->status, 0xee, sizeof(r->status));
+	return r;
+}
+
+/* An rx request: header, then payload and status, payload split in two. */
+static struct req *rx_req(uint32_t sid, uint32_t len)
+{
+	struct req *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	snd_put_le32(r->hdr, sid);
+	r->payload = malloc(len ? len : 1);
+	memset(r->payload, 0xaa, len);
+	r->payload_len = len;
+	r->iov[0] = (struct iovec){ r->hdr, 4 };
+	r->iov[1] = (struct iovec){ r->payload, len / 2 + 1 > len ? len : len / 2 + 1 };
+	r->iov[2] = (struct iovec){ r->payload + r->iov[1].iov_len, len - r->iov[1].iov_len };
+	r->iov[3] = (struct iovec){ r->status, 8 };
+	r->out_num = 1;
+	r->in_num = 3;
+	memset(r->status, 0xee, sizeof(r->status));
+	return r;
+}
+
+static void req_free(struct req *r)
+{
+	free(r->payload);
+	free(r);
+}
+
+static int submit(struct fx *f, uint8_t dir, struct req *r, uint32_t *used)
+{
+	return snd_io_submit(f->io, dir, r, r->iov, r->out_num, r->in_num, used);
+}
+
+static uint32_t st_status(const struct req *r)
+{
+	return snd_get_le32(r->status);
+}
+
+static uint32_t st_latency(const struct req *r)
+{
+	return snd_get_le32(r->status + 4);
+}
+
+static void tmp_path(char *buf, size_t len, const char *tag)
+{
+	snprintf(buf, len, "/tmp/test_snd_io.%d.%s.wav", (int)getpid(), tag);
+}
+
+/* --- tests */
+
+static void test_tx_paced_null(void **state)
+{
+	struct fx f;
+	struct req *r[10];
+	const int n = 10;
+	uint64_t t_start;
+	uint32_t used;
+
+	(void)state;
+	fx_setup(&f, "null", "null", 0);
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < n; i++) {
+		r[i] = tx_req(0, PERIOD_BYTES, (uint32_t)i);
+		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[i], &used), 0);
+	}
+	/* prebuffered, held until START */
+	usleep(50000);
+	assert_int_equal(completed(&f), 0);
+	t_start = now_ns();
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(wait_completed(&f, n, 3000), n);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(r[i]->completed, 1);
+		assert_int_equal(r[i]->order, i);
+		assert_int_equal(r[i]->used, 8);
+		assert_int_equal(st_status(r[i]), VIRTIO_SND_S_OK);
+		/* truthful: never more than the host buffer (4 periods) */
+		assert_true(st_latency(r[i]) <= 4 * PERIOD_BYTES);
+		if (i)
+			assert_true(r[i]->t_ns >= r[i - 1]->t_ns);
+	}
+	/* not as soon as copied: the first after about a period */
+	assert_true(r[0]->t_ns - t_start >= PERIOD_NS * 8 / 10);
+	/* N periods take about N periods: coarse bounds */
+	assert_true(r[n - 1]->t_ns - t_start >= (uint64_t)n * PERIOD_NS * 9 / 10);
+	assert_true(r[n - 1]->t_ns - t_start <= (uint64_t)n * PERIOD_NS + 400000000ull);
+	/* a period apart on average */
+	assert_true(r[n - 1]->t_ns - r[0]->t_ns >= (uint64_t)(n - 1) * PERIOD_NS * 8 / 10);
+	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_release(&f.s[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < n; i++)
+		req_free(r[i]);
+	fx_teardown(&f);
+}
+
+/* Read a whole file. */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf;
+	long sz;
+
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	sz = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	buf = malloc((size_t)sz + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)sz, fp), (size_t)sz);
+	fclose(fp);
+	*len = (size_t)sz;
+	return buf;
+}
+
+static void test_tx_wav_bitexact(void **state)
+{
+	struct fx f;
+	char name[80], path[64];
+	const int n = 12;
+	struct req *r[12];
+	uint32_t used, total = 0;
+	uint8_t *file;
+	size_t len, off = 0;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "play");
+	snprintf(name, sizeof(name), "wav:%s", path);
+	fx_setup(&f, name, "null", 0);
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < n; i++) {
+		/* periods of varied length, whole frames */
+		uint32_t len_i = (uint32_t)(PERIOD_FRAMES - 37 * (i % 3)) * FB;
+
+		r[i] = tx_req(0, len_i, (uint32_t)i + 100);
+		total += len_i;
+		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[i], &used), 0);
+		if (i == 5) {
+			assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+			assert_true(wait_completed(&f, 2, 2000) >= 2);
+			/* pause and resume in the middle */
+			assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+			usleep(30000);
+			assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+		}
+	}
+	assert_int_equal(wait_completed(&f, n, 3000), n);
+	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_release(&f.s[0]), VIRTIO_SND_S_OK);	/* closes the file */
+
+	file = slurp(path, &len);
+	assert_true(len >= 44 + total);
+	assert_memory_equal(file, "RIFF", 4);
+	assert_memory_equal(file + 8, "WAVE", 4);
+	assert_int_equal(snd_get_le16(file + 20), 1);		/* PCM */
+	assert_int_equal(snd_get_le16(file + 22), 2);
+	assert_int_equal(snd_get_le32(file + 24), RATE);
+	assert_int_equal(snd_get_le16(file + 34), 16);
+	assert_memory_equal(file + 36, "data", 4);
+	assert_int_equal(snd_get_le32(file + 40), total);
+	assert_int_equal(snd_get_le32(file + 4), 36 + total);
+	assert_int_equal(len, 44 + total);
+	off = 44;
+	for (int i = 0; i < n; i++) {
+		assert_memory_equal(file + off, r[i]->payload, r[i]->payload_len);
+		off += r[i]->payload_len;
+		req_free(r[i]);
+	}
+	free(file);
+	unlink(path);
+	fx_teardown(&f);
+}
+
+/* A WAV file of `frames' frames: S16_LE, channels, rate, sample k = k*7. */
+static void write_wav(const char *path, uint32_t frames, uint16_t channels, uint32_t rate)
+{
+	FILE *fp = fopen(path, "wb");
+	uint8_t h[44];
+	uint32_t bytes = frames * channels * 2u;
+
+	assert_non_null(fp);
+	memcpy(h, "RIFF", 4);
+	snd_put_le32(h + 4, 36 + bytes);
+	memcpy(h + 8, "WAVEfmt ", 8);
+	snd_put_le32(h + 16, 16);
+	snd_put_le16(h + 20, 1);
+	snd_put_le16(h + 22, channels);
+	snd_put_le32(h + 24, rate);
+	snd_put_le32(h + 28, rate * channels * 2u);
+	snd_put_le16(h + 32, (uint16_t)(channels * 2u));
+	snd_put_le16(h + 34, 16);
+	memcpy(h + 36, "data", 4);
+	snd_put_le32(h + 40, bytes);
+	fwrite(h, 1, 44, fp);
+	for (uint32_t k = 0; k < frames * channels; k++) {
+		uint8_t s[2];
+
+		snd_put_le16(s, (uint16_t)(k * 7));
+		fwrite(s, 1, 2, fp);
+	}
+	fclose(fp);
+}
+
+static void test_rx_wav_loops(void **state)
+{
+	struct fx f;
+	char name[80], path[64];
+	const int n = 6;
+	const uint32_t file_frames = 1000;
+	struct req *r[6];
+	uint32_t used, frame = 0;
+	uint64_t t0;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "cap");
+	write_wav(path, file_frames, 2, RATE);
+	snprintf(name, sizeof(name), "wav:%s", path);
+	fx_setup(&f, "null", name, 0);
+	assert_int_equal(set_params(&f.s[1], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[1]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < n; i++) {
+		r[i] = rx_req(1, PERIOD_BYTES);
+		assert_int_equal(submit(&f, VIRTIO_SND_D_INPUT, r[i], &used), 0);
+	}
+	usleep(30000);
+	assert_int_equal(completed(&f), 0);	/* held until START */
+	t0 = now_ns();
+	assert_int_equal(snd_stream_start(&f.s[1]), VIRTIO_SND_S_OK);
+	assert_int_equal(wait_completed(&f, n, 3000), n);
+	/* paced: 6 periods of capture take about 6 periods */
+	assert_true(r[n - 1]->t_ns - t0 >= (uint64_t)n * PERIOD_NS * 8 / 10);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(r[i]->order, i);
+		assert_int_equal(r[i]->used, PERIOD_BYTES + 8);
+		assert_int_equal(st_status(r[i]), VIRTIO_SND_S_OK);
+		for (uint32_t k = 0; k < PERIOD_FRAMES; k++, frame++) {
+			uint32_t fk = frame % file_frames;
+
+			assert_int_equal(snd_get_le16(r[i]->payload + k * FB),
+					 (uint16_t)(fk * 2 * 7));
+			assert_int_equal(snd_get_le16(r[i]->payload + k * FB + 2),
+					 (uint16_t)((fk * 2 + 1) * 7));
+		}
+		req_free(r[i]);
+	}
+	assert_int_equal(snd_stream_stop(&f.s[1]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_release(&f.s[1]), VIRTIO_SND_S_OK);
+	unlink(path);
+	fx_teardown(&f);
+}
+
+static void test_rx_wav_mismatch(void **state)
+{
+	struct fx f;
+	char name[80], path[64];
+
+	(void)state;
+	tmp_path(path, sizeof(path), "bad");
+	write_wav(path, 100, 2, 44100);
+	snprintf(name, sizeof(name), "wav:%s", path);
+	fx_setup(&f, "null", name, 0);
+	assert_int_equal(set_params(&f.s[1], 4, 2), VIRTIO_SND_S_OK);
+	/* 44100 Hz file, 48000 Hz stream: open fails, PREPARE says IO_ERR */
+	assert_int_equal(snd_stream_prepare(&f.s[1]), VIRTIO_SND_S_IO_ERR);
+	assert_int_equal(set_params(&f.s[1], 4, 1), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[1]), VIRTIO_SND_S_IO_ERR);
+	unlink(path);
+	assert_int_equal(snd_stream_prepare(&f.s[1]), VIRTIO_SND_S_IO_ERR);	/* missing */
+	fx_teardown(&f);
+}
+
+static void test_held_while_stopped(void **state)
+{
+	struct fx f;
+	struct req *r[6];
+	uint32_t used;
+	int base;
+
+	(void)state;
+	fx_setup(&f, "null", "null", 0);
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < 2; i++) {
+		r[i] = tx_req(0, PERIOD_BYTES, 1);
+		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[i], &used), 0);
+	}
+	assert_int_equal(wait_completed(&f, 2, 2000), 2);
+	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+	base = completed(&f);
+	for (int i = 2; i < 6; i++) {
+		r[i] = tx_req(0, PERIOD_BYTES, 2);
+		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[i], &used), 0);
+	}
+	usleep(80000);
+	assert_int_equal(completed(&f), base);	/* held while STOPPED */
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(wait_completed(&f, 6, 2000), 6);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(st_status(r[i]), VIRTIO_SND_S_OK);
+		req_free(r[i]);
+	}
+	fx_teardown(&f);
+}
+
+static void test_release_completes_all(void **state)
+{
+	struct fx f;
+	struct req *t[5], *rx[3];
+	uint32_t used;
+
+	(void)state;
+	fx_setup(&f, "null", "null", 0);
+	assert_int_equal(set_params(&f.s[0], 8, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(set_params(&f.s[1], 8, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[1]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < 5; i++) {
+		t[i] = tx_req(0, PERIOD_BYTES, 3);
+		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, t[i], &used), 0);
+	}
+	/* tx: never started; RELEASE returns them all, OK, latency 0 */
+	assert_int_equal(snd_stream_release(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(completed(&f), 5);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(t[i]->completed, 1);
+		assert_int_equal(t[i]->used, 8);
+		assert_int_equal(st_status(t[i]), VIRTIO_SND_S_OK);
+		assert_int_equal(st_latency(t[i]), 0);
+		req_free(t[i]);
+	}
+	/* rx: started, stopped mid-way; RELEASE returns what was captured */
+	assert_int_equal(snd_stream_start(&f.s[1]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < 3; i++) {
+		rx[i] = rx_req(1, PERIOD_BYTES * 4);	/* 40 ms each */
+		assert_int_equal(submit(&f, VIRTIO_SND_D_INPUT, rx[i], &used), 0);
+	}
+	usleep(60000);
+	assert_int_equal(snd_stream_stop(&f.s[1]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_release(&f.s[1]), VIRTIO_SND_S_OK);
+	assert_int_equal(completed(&f), 8);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(rx[i]->completed, 1);
+		assert_int_equal(st_status(rx[i]), VIRTIO_SND_S_OK);
+		assert_true(rx[i]->used >= 8 && rx[i]->used <= PERIOD_BYTES * 4 + 8);
+		assert_int_equal((rx[i]->used - 8) % FB, 0);
+		req_free(rx[i]);
+	}
+	/* the first was full (40 ms < 60 ms), the last cannot be */
+	fx_teardown(&f);
+}
+
+static void test_set_params_while_held(void **state)
+{
+	struct fx f;
+	struct req *t[3];
+	uint32_t used;
+
+	(void)state;
+	fx_setup(&f, "null", "null", 0);
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < 3; i++) {
+		t[i] = tx_req(0, PERIOD_BYTES, 4);
+		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, t[i], &used), 0);
+	}
+	/* SET_PARAMS while STOPPED: implicit release completes the buffers */
+	assert_int_equal(set_params(&f.s[0], 4, 1), VIRTIO_SND_S_OK);
+	assert_int_equal(completed(&f), 3);
+	for (int i = 0; i < 3; i++)
+		req_free(t[i]);
+	fx_teardown(&f);
+}
+
+static void test_reset_drops(void **state)
+{
+	struct fx f;
+	struct req *t[4], *rx;
+	uint32_t used;
+
+	(void)state;
+	fx_setup(&f, "null", "null", 0);
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(set_params(&f.s[1], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[1]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < 4; i++) {
+		t[i] = tx_req(0, PERIOD_BYTES * 5, 5);	/* 50 ms each */
+		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, t[i], &used), 0);
+	}
+	rx = rx_req(1, PERIOD_BYTES);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_INPUT, rx, &used), 0);
+	usleep(20000);
+	snd_io_reset(f.io);
+	snd_stream_reset(&f.s[0]);
+	snd_stream_reset(&f.s[1]);
+	usleep(100000);
+	assert_int_equal(completed(&f), 0);
+	/* usable again after the reset */
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	memset(t[0]->status, 0xee, 8);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, t[0], &used), 0);
+	assert_int_equal(wait_completed(&f, 1, 2000), 1);
+	assert_int_equal(st_status(t[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < 4; i++)
+		req_free(t[i]);
+	req_free(rx);
+	fx_teardown(&f);
+}
+
+static void test_bogus_requests(void **state)
+{
+	struct fx f;
+	struct req *r;
+	uint32_t used;
+	uint8_t tiny[4];
+	struct iovec iov[2];
+
+	(void)state;
+	fx_setup(&f, "null", "null", 0);
+
+	/* no stream prepared yet: IO_ERR */
+	r = tx_req(0, PERIOD_BYTES, 6);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
+	assert_int_equal(used, 8);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_IO_ERR);
+	req_free(r);
+
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+
+	/* short header: 2 bytes */
+	r = tx_req(0, PERIOD_BYTES, 6);
+	r->iov[0].iov_len = 1;
+	r->iov[1].iov_len = 1;
+	r->iov[2].iov_len = 0;
+	r->iov[3].iov_len = 0;
+	r->iov[4].iov_len = 0;
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
+	assert_int_equal(used, 8);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	req_free(r);
+
+	/* wrong stream id, and a stream of the other direction */
+	r = tx_req(7, PERIOD_BYTES, 6);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	req_free(r);
+	r = tx_req(0xffffffffu, PERIOD_BYTES, 6);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	req_free(r);
+	r = tx_req(1, PERIOD_BYTES, 6);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	req_free(r);
+	r = rx_req(0, PERIOD_BYTES);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_INPUT, r, &used), 1);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	req_free(r);
+
+	/* payload not a whole number of frames */
+	r = tx_req(0, PERIOD_BYTES + 1, 6);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	req_free(r);
+
+	/* no room for a status: nothing written, used 0 */
+	memset(tiny, 0x55, sizeof(tiny));
+	r = tx_req(0, PERIOD_BYTES, 6);
+	iov[0] = r->iov[0];
+	iov[1] = (struct iovec){ tiny, sizeof(tiny) };
+	assert_int_equal(snd_io_submit(f.io, VIRTIO_SND_D_OUTPUT, r, iov, 1, 1, &used), 1);
+	assert_int_equal(used, 0);
+	assert_int_equal(tiny[0], 0x55);
+	req_free(r);
+
+	/* no segments at all, too many segments */
+	assert_int_equal(snd_io_submit(f.io, VIRTIO_SND_D_OUTPUT, NULL, NULL, 0, 0, &used), 1);
+	assert_int_equal(used, 0);
+	assert_int_equal(snd_io_submit(f.io, VIRTIO_SND_D_OUTPUT, NULL, iov, SND_IO_MAX_SEGS, 1,
+				       &used),
+			 1);
+	assert_int_equal(used, 0);
+
+	/* zero-length payload is fine: completed once started */
+	r = tx_req(0, 0, 6);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 0);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(wait_completed(&f, 1, 2000), 1);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_OK);
+	req_free(r);
+	assert_int_equal(completed(&f), 1);
+	fx_teardown(&f);
+}
+
+static void test_stats_and_rt(void **state)
+{
+	struct fx f;
+	struct snd_io_stats st;
+	struct req *r;
+	uint32_t used;
+
+	(void)state;
+	/* SCHED_FIFO: granted or a one-line notice; works either way */
+	fx_setup(&f, "null", "null", 10);
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	r = tx_req(0, PERIOD_BYTES, 9);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 0);
+	assert_int_equal(wait_completed(&f, 1, 2000), 1);
+	assert_int_equal(snd_io_stream_stats(f.io, 0, &st), 0);
+	assert_int_equal(st.completed, 1);
+	assert_int_equal(st.bytes, PERIOD_BYTES);
+	assert_int_equal(st.pending, 0);
+	assert_true(st.tid > 0);
+	assert_int_equal(snd_io_stream_stats(f.io, 2, &st), -EINVAL);
+	req_free(r);
+	fx_teardown(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tx_paced_null),
+		cmocka_unit_test(test_tx_wav_bitexact),
+		cmocka_unit_test(test_rx_wav_loops),
+		cmocka_unit_test(test_rx_wav_mismatch),
+		cmocka_unit_test(test_held_while_stopped),
+		cmocka_unit_test(test_release_completes_all),
+		cmocka_unit_test(test_set_params_while_held),
+		cmocka_unit_test(test_reset_drops),
+		cmocka_unit_test(test_bogus_requests),
+		cmocka_unit_test(test_stats_and_rt),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
