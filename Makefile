@@ -7,6 +7,7 @@
 #                   warnings), checkpatch, unit tests (cmocka), fuzzers for
 #                   FUZZ_SECONDS each, end-to-end tests in the VM bench
 #   make demo       the main job in the VM bench
+#   make bench      benchmarks (docs/performance.md), not part of make check
 #   make setup      only install what is missing (Debian packages, kernels)
 #   make clean
 
@@ -39,7 +40,7 @@ VQ_OBJS = $(LIB_DIR)/virtqueue/vq_mem.o $(LIB_DIR)/virtqueue/vq_iov.o \
 	$(LIB_DIR)/virtqueue/vq_split.o
 
 .PHONY: all setup tools unit-tests module module-compat transport-tests lint check \
-	check-unit check-fuzz fuzzers check-e2e demo clean
+	check-unit check-fuzz fuzzers check-e2e demo bench clean
 .DEFAULT_GOAL := all
 
 all: setup tools unit-tests module transport-tests snd-lib snd-guest-progs $(ADAPTER_BIN)
@@ -134,6 +135,10 @@ check-e2e: all
 
 demo: all
 	scripts/demo
+
+# Benchmarks (not tests): tables of medians and ratios; see docs/performance.md.
+bench: all
+	tests/bench/blk-bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)
