@@ -232,6 +232,21 @@ static void rewind_tx(struct io_stream *s, uint64_t dropped)
 	}
 }
 
+/* Under lock: move the head request to the end of the list whose tail is *dt. */
+static void take_head(struct io_stream *s, struct io_req ***dt)
+{
+	struct io_req *r = s->head;
+
+	s->head = r->next;
+	if (!s->head)
+		s->tail = &s->head;
+	s->pending--;
+	s->completed++;
+	r->next = NULL;
+	**dt = r;
+	*dt = &r->next;
+}
+
 /* Under lock, tx: pop the requests whose frames have been played. */
 static struct io_req *pop_played(struct io_stream *s, uint32_t delay)
 {
@@ -239,18 +254,8 @@ static struct io_req *pop_played(struct io_stream *s, uint32_t delay)
 	struct io_req *done = NULL, **dt = &done;
 
 	while (s->head && s->head->positioned && s->head->done == s->head->payload &&
-	       s->head->end_pos <= played) {
-		struct io_req *r = s->head;
-
-		s->head = r->next;
-		if (!s->head)
-			s->tail = &s->head;
-		s->pending--;
-		s->completed++;
-		r->next = NULL;
-		*dt = r;
-		dt = &r->next;
-	}
+	       s->head->end_pos <= played)
+		take_head(s, &dt);
 	return done;
 }
 
@@ -259,18 +264,8 @@ static struct io_req *pop_full(struct io_stream *s)
 {
 	struct io_req *done = NULL, **dt = &done;
 
-	while (s->head && s->head->done == s->head->payload) {
-		struct io_req *r = s->head;
-
-		s->head = r->next;
-		if (!s->head)
-			s->tail = &s->head;
-		s->pending--;
-		s->completed++;
-		r->next = NULL;
-		*dt = r;
-		dt = &r->next;
-	}
+	while (s->head && s->head->done == s->head->payload)
+		take_head(s, &dt);
 	return done;
 }
 
