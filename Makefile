@@ -43,7 +43,7 @@ VQ_OBJS = $(LIB_DIR)/virtqueue/vq_mem.o $(LIB_DIR)/virtqueue/vq_iov.o \
 	check-unit check-fuzz fuzzers check-e2e demo bench clean
 .DEFAULT_GOAL := all
 
-all: setup tools unit-tests module transport-tests snd-lib snd-guest-progs $(ADAPTER_BIN)
+all: setup tools unit-tests module transport-tests snd-lib snd-backend snd-guest-progs $(ADAPTER_BIN)
 
 # Idempotent and quick when nothing is missing; see scripts/setup-host.
 setup:

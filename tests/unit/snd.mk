@@ -9,6 +9,9 @@
 #   snd-lib          build/sound-backend/libsnddev.a (via sound-backend/Makefile)
 #   snd-unit-tests   the test programs (and the guest program below)
 #   snd-guest-progs  build/tests/e2e/snd-end-alsa-test (run in the VM bench)
+#                    and the backend below (the e2e tests run it)
+#   snd-backend      build/sound-backend/vhost-user-sound (sound-backend/Makefile
+#                    "backend"; links build/lib/libvirtqueue.a, built first)
 #   check-snd-unit   run them
 # and registers the fuzz target snd_ctl in FUZZERS (run by check-fuzz).
 # Uses BUILD, CC, CFLAGS, LDFLAGS from the including Makefile when set.
@@ -69,7 +72,14 @@ $(SND_GUEST_DIR)/snd-end-alsa-test: tests/e2e/guest/snd-end-alsa-test.c $(SND_IO
 	@mkdir -p $(@D)
 	$(CC) $(SND_UNIT_CFLAGS) $(SND_PROTO_CPPFLAGS) -I$(SND_DIR) $(LDFLAGS) -o $@ $< \
 		$(SND_IO_LIB) $(SND_LIB) -lasound -pthread
-snd-guest-progs: $(SND_GUEST_PROGS)
+snd-guest-progs: $(SND_GUEST_PROGS) snd-backend
+
+# The vhost-user-sound process. libvirtqueue.a comes from the including
+# Makefile's rule when it has one (the top level), else sound-backend/Makefile
+# builds it.
+.PHONY: snd-backend
+snd-backend: snd-lib $(if $(VQ_OBJS),$(BUILD)/lib/libvirtqueue.a)
+	$(MAKE) -C $(SND_DIR) BUILD=$(abspath $(BUILD)) CC=$(CC) backend
 
 snd-unit-tests: $(SND_UNIT_TESTS) $(SND_GUEST_PROGS)
 
@@ -86,3 +96,14 @@ $(FUZZ_DIR)/fuzz_snd_ctl: $(SND_FUZZ_SRCS) $(wildcard $(SND_DIR)/*.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SND_PROTO_CPPFLAGS) -I$(SND_DIR) -o $@ $(SND_FUZZ_SRCS)
 
 FUZZERS += snd_ctl
+
+# --- lib/vhost-user's backend server (vhost_user_backend.c), with libvirtqueue.
+# (VHU_LIB comes later from adapter.mk: name the same path here.)
+SND_VHU_LIB = $(abspath $(BUILD))/lib/libvhu.a
+SND_VQ_LIB = $(BUILD)/lib/libvirtqueue.a
+UNIT_TESTS += $(SND_UNIT_DIR)/test_vhost_user_backend
+$(SND_UNIT_DIR)/test_vhost_user_backend: tests/unit/test_vhost_user_backend.c $(SND_VHU_LIB) \
+		$(SND_VQ_LIB) lib/vhost-user/vhost_user_backend.h lib/vhost-user/vhost_user_guard.h
+	@mkdir -p $(@D)
+	$(CC) $(SND_UNIT_CFLAGS) -Ilib/vhost-user -Ilib/virtqueue $(LDFLAGS) -o $@ $< \
+		$(SND_VHU_LIB) $(SND_VQ_LIB) $(SND_CMOCKA_LIBS) -pthread

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The backend (device) side of vhost-user, device-agnostic: a server that
+ * accepts one frontend at a time on a listening UNIX socket, answers the
+ * control messages (features, protocol features, config space, memory
+ * table, vrings), maps the frontend's memory and runs the split virtqueues
+ * (lib/virtqueue). What the device is comes from struct vhu_dev_ops: its
+ * feature bits, queue count, config space, what to do on a kick and on a
+ * reset. A second device type reuses all of it by supplying other ops.
+ *
+ * Threads: vhu_backend_run() and every op run on the calling thread (the
+ * control thread). vhu_backend_pop()/vhu_backend_push() take a per-queue
+ * lock, so a device may complete requests from other threads (audio
+ * threads) while the control thread pops; they do nothing on a queue that
+ * is not running. The device's reset op runs before any ring or memory
+ * goes away, so it must stop such threads from touching requests.
+ *
+ * Nothing the frontend sends can abort the process: a malformed message
+ * or a protocol violation closes the connection, resets the device and
+ * the server waits for the next frontend.
+ */
+#ifndef VHOST_USER_BACKEND_H
+#define VHOST_USER_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vhost_user.h"
+#include "vq_split.h"
+
+#define VHU_BACKEND_MAX_QUEUES 16
+
+struct vhu_backend;
+
+struct vhu_dev_ops {
+	/* Device-specific virtio feature bits (the server adds VERSION_1,
+	 * INDIRECT_DESC, EVENT_IDX, PROTOCOL_FEATURES). */
+	uint64_t (*features)(void *opaque);
+	/* Number of virtqueues (1..VHU_BACKEND_MAX_QUEUES). */
+	uint32_t (*queue_num)(void *opaque);
+	/* Config space: copy up to cap bytes into buf, return its size. */
+	uint32_t (*get_config)(void *opaque, uint8_t *buf, uint32_t cap);
+	/* The driver wrote config bytes; 0 or -1 (refused). Optional. */
+	int (*set_config)(void *opaque, uint32_t offset, const uint8_t *data, uint32_t len);
+	/* What the driver acked (device bits included). Optional. */
+	void (*set_features)(void *opaque, uint64_t acked);
+	/* Queue q has new requests (or just started): take them with
+	 * vhu_backend_pop(). */
+	void (*kick)(void *opaque, struct vhu_backend *b, uint32_t q);
+	/* Stop all I/O and return to the initial state: the rings and the
+	 * memory are about to go away. Called on RESET_DEVICE, on the first
+	 * GET_VRING_BASE of a running device, on a new memory table and on
+	 * disconnect. */
+	void (*reset)(void *opaque);
+};
+
+struct vhu_backend_config {
+	const struct vhu_dev_ops *ops;
+	void *opaque;
+	const char *name;	/* prefix of log lines */
+	bool verbose;		/* log every message */
+};
+
+/* Allocates the server around an already listening socket (owned from
+ * now on). Returns NULL on allocation failure. */
+struct vhu_backend *vhu_backend_create(const struct vhu_backend_config *cfg, int listen_fd);
+/* Closes the connection (resetting the device), the socket, and frees. */
+void vhu_backend_destroy(struct vhu_backend *b);
+
+/*
+ * Serve frontends until *stop becomes true (checked at least every
+ * 200 ms) or stop_fd (-1: none) becomes readable. Returns 0 then, or
+ * -errno when accepting fails for good.
+ */
+int vhu_backend_run(struct vhu_backend *b, volatile int *stop, int stop_fd);
+
+/*
+ * Take the next request of queue q: 1 with *e filled, 0 when none or the
+ * queue is not running, -1 when the driver broke the ring (logged once).
+ */
+int vhu_backend_pop(struct vhu_backend *b, uint32_t q, struct vq_elem *e);
+/*
+ * Complete a request of queue q and notify the driver if it wants it.
+ * Safe from any thread; ignored when the queue is no longer running or the
+ * head is not in flight (a completion that raced with a reset).
+ */
+void vhu_backend_push(struct vhu_backend *b, uint32_t q, uint16_t head, uint32_t len);
+/*
+ * vq_set_notify() under the queue's lock: a kick handler disables kicks,
+ * pops everything, enables them again and pops once more when this
+ * returns true (requests arrived in between).
+ */
+bool vhu_backend_notify_enable(struct vhu_backend *b, uint32_t q, bool enable);
+
+/* Listening UNIX socket at path (a stale socket file is replaced); fd or -errno. */
+int vhu_listen_unix(const char *path);
+
+#endif /* VHOST_USER_BACKEND_H */

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vhost-user-sound's device: see vus_device.h. The control thread (the
+ * vhost-user server's) pops every queue and serializes all device-model
+ * calls; tx/rx requests go to the I/O layer, whose audio threads complete
+ * them through vhu_backend_push (locked per queue).
+ */
+#include "vus_device.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snd_ctl.h"
+#include "snd_device.h"
+#include "snd_ends.h"
+#include "snd_format.h"
+#include "snd_io.h"
+#include "vq_iov.h"
+
+enum { Q_CTL, Q_EVT, Q_TX, Q_RX, Q_NUM };
+
+/* Control requests and responses are small (the largest is a TLV or a
+ * *_INFO answer for many items); bigger ones get BAD_MSG from snd_ctl. */
+#define CTL_BUF_MAX (64u * 1024u)
+
+struct vus_device {
+	struct snd_device *dev;
+	struct snd_io *io;
+	struct vhu_backend *b;
+	struct snd_stream_desc sdesc[VUS_MAX_STREAMS];
+	struct snd_io_stream_desc iodesc[VUS_MAX_STREAMS];
+	char names[VUS_MAX_STREAMS][SND_END_NAME_MAX];
+	uint32_t n_streams;
+	bool events_waiting;	/* the model queued an event since the last flush */
+	struct vq_elem *elem;	/* scratch request: ~16 KiB, control thread only */
+	uint8_t *req, *resp;
+	char log_name[80];
+};
+
+/* ---- completions (audio threads and snd_io_release) */
+
+/* The cookie carries queue and head, not a pointer: after a reset, no
+ * memory of ours is tied to a request the I/O layer dropped. */
+static void *cookie_of(uint32_t q, uint16_t head)
+{
+	return (void *)(uintptr_t)(((uintptr_t)q << 16 | head) + 1);
+}
+
+static void io_complete(void *opaque, void *cookie, uint32_t used_len)
+{
+	struct vus_device *d = opaque;
+	uintptr_t v = (uintptr_t)cookie - 1;
+
+	vhu_backend_push(d->b, (uint32_t)(v >> 16), (uint16_t)(v & 0xffff), used_len);
+}
+
+/* ---- device-model hooks (control thread, inside snd_ctl_handle) */
+
+static void hook_event_queued(void *opaque)
+{
+	struct vus_device *d = opaque;
+
+	/* Must not call back into the model here: flushed after the request. */
+	d->events_waiting = true;
+}
+
+static void hook_io_release(void *opaque, uint32_t stream_id)
+{
+	struct vus_device *d = opaque;
+
+	snd_io_release(d->io, stream_id);
+}
+
+/* ---- queues */
+
+static void flush_events(struct vus_device *d)
+{
+	struct vq_elem *e = d->elem;
+
+	while (snd_device_events_pending(d->dev)) {
+		struct virtio_snd_event ev;
+
+		if (vhu_backend_pop(d->b, Q_EVT, e) != 1)
+			return;	/* no buffer yet: the next kick on queue 1 retries */
+		snd_device_event_pop(d->dev, &ev);
+		vhu_backend_push(d->b, Q_EVT, e->head,
+				 (uint32_t)vq_iov_from_buf(e->iov + e->out_num, e->in_num, 0,
+							   &ev, sizeof(ev)));
+	}
+	d->events_waiting = false;
+}
+
+static void serve_ctl(struct vus_device *d, struct vq_elem *e)
+{
+	size_t req_len = vq_iov_to_buf(e->iov, e->out_num, 0, d->req, CTL_BUF_MAX);
+	size_t cap = vq_iov_size(e->iov + e->out_num, e->in_num);
+	size_t n;
+
+	if (cap > CTL_BUF_MAX)
+		cap = CTL_BUF_MAX;
+	n = snd_ctl_handle(d->dev, d->req, req_len, d->resp, cap);
+	n = vq_iov_from_buf(e->iov + e->out_num, e->in_num, 0, d->resp, n);
+	vhu_backend_push(d->b, Q_CTL, e->head, (uint32_t)n);
+}
+
+static void serve_pcm(struct vus_device *d, uint32_t q, struct vq_elem *e)
+{
+	uint8_t dir = q == Q_TX ? VIRTIO_SND_D_OUTPUT : VIRTIO_SND_D_INPUT;
+	uint32_t used = 0;
+	int r;
+
+	r = snd_io_submit(d->io, dir, cookie_of(q, e->head), e->iov, e->out_num, e->in_num,
+			  &used);
+	if (r != 0)	/* completed at once (malformed, stream without an end) */
+		vhu_backend_push(d->b, q, e->head, r == 1 ? used : 0);
+}
+
+static void dev_kick(void *opaque, struct vhu_backend *b, uint32_t q)
+{
+	struct vus_device *d = opaque;
+	struct vq_elem *e = d->elem;
+
+	(void)b;
+	if (q == Q_EVT) {
+		flush_events(d);
+		return;
+	}
+	for (;;) {
+		vhu_backend_notify_enable(d->b, q, false);
+		while (vhu_backend_pop(d->b, q, e) == 1) {
+			if (q == Q_CTL)
+				serve_ctl(d, e);
+			else
+				serve_pcm(d, q, e);
+		}
+		if (!vhu_backend_notify_enable(d->b, q, true))
+			break;
+	}
+	if (d->events_waiting)
+		flush_events(d);
+}
+
+/* ---- vhu_dev_ops */
+
+static uint64_t dev_features(void *opaque)
+{
+	struct vus_device *d = opaque;
+
+	return snd_device_features(d->dev);
+}
+
+static uint32_t dev_queue_num(void *opaque)
+{
+	(void)opaque;
+	return Q_NUM;
+}
+
+static uint32_t dev_get_config(void *opaque, uint8_t *buf, uint32_t cap)
+{
+	struct vus_device *d = opaque;
+	struct snd_proto_config cfg;
+	uint32_t n = sizeof(cfg) < cap ? (uint32_t)sizeof(cfg) : cap;
+
+	snd_device_config(d->dev, &cfg);
+	memcpy(buf, &cfg, n);
+	return n;
+}
+
+static void dev_set_features(void *opaque, uint64_t acked)
+{
+	struct vus_device *d = opaque;
+
+	snd_device_set_acked_features(d->dev, acked);
+}
+
+static void dev_reset(void *opaque)
+{
+	struct vus_device *d = opaque;
+
+	/* Audio threads drop their requests before the rings go away. */
+	snd_io_reset(d->io);
+	snd_device_reset(d->dev);
+	d->events_waiting = false;
+}
+
+const struct vhu_dev_ops vus_device_ops = {
+	.features = dev_features,
+	.queue_num = dev_queue_num,
+	.get_config = dev_get_config,
+	.set_features = dev_set_features,
+	.kick = dev_kick,
+	.reset = dev_reset,
+};
+
+void vus_device_attach(struct vus_device *d, struct vhu_backend *b)
+{
+	d->b = b;
+}
+
+/* ---- building */
+
+/* What a null or wav end advertises: they take any layout (the wav end
+ * writes exactly the bytes; for capture the file must match). */
+static void fixed_caps(struct snd_stream_desc *s)
+{
+	static const unsigned int rates[] = {
+		VIRTIO_SND_PCM_RATE_8000,   VIRTIO_SND_PCM_RATE_11025, VIRTIO_SND_PCM_RATE_16000,
+		VIRTIO_SND_PCM_RATE_22050,  VIRTIO_SND_PCM_RATE_32000, VIRTIO_SND_PCM_RATE_44100,
+		VIRTIO_SND_PCM_RATE_48000,  VIRTIO_SND_PCM_RATE_64000, VIRTIO_SND_PCM_RATE_88200,
+		VIRTIO_SND_PCM_RATE_96000,  VIRTIO_SND_PCM_RATE_176400, VIRTIO_SND_PCM_RATE_192000,
+	};
+	size_t i;
+
+	s->formats = (1ULL << VIRTIO_SND_PCM_FMT_U8) | (1ULL << VIRTIO_SND_PCM_FMT_S16) |
+		     (1ULL << VIRTIO_SND_PCM_FMT_S24) | (1ULL << VIRTIO_SND_PCM_FMT_S32) |
+		     (1ULL << VIRTIO_SND_PCM_FMT_FLOAT);
+	s->formats &= snd_format_mappable_mask();
+	s->rates = 0;
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+		s->rates |= 1ULL << rates[i];
+	s->rates &= snd_rate_mappable_mask();
+	s->channels_min = 1;
+	s->channels_max = 8;
+}
+
+static int stream_caps(const struct vus_stream_opt *so, struct snd_stream_desc *s, char *err,
+		       size_t errlen)
+{
+	struct snd_end_probe probe;
+	struct snd_pcm_caps caps;
+	char why[256] = "";
+	int r;
+
+	if (!strcmp(so->end, "null") || !strncmp(so->end, "wav:", 4)) {
+		fixed_caps(s);
+		return 0;
+	}
+	r = snd_end_alsa_probe(so->end, so->direction, &probe, why, sizeof(why));
+	if (r) {
+		snprintf(err, errlen, "%s stream %s: %s",
+			 so->direction == VIRTIO_SND_D_OUTPUT ? "playback" : "capture", so->end,
+			 why[0] ? why : strerror(-r));
+		return -1;
+	}
+	if (snd_caps_from_probe(&probe.caps, &caps)) {
+		snprintf(err, errlen, "%s: no format, rate or channel count virtio_snd can carry",
+			 so->end);
+		return -1;
+	}
+	s->formats = caps.formats;
+	s->rates = caps.rates;
+	s->channels_min = caps.channels_min;
+	s->channels_max = caps.channels_max;
+	return 0;
+}
+
+int vus_device_create(const struct vus_opts *o, struct vus_device **out, char *err,
+		      size_t errlen)
+{
+	struct snd_io_config iocfg = { .complete = io_complete };
+	struct snd_device_desc desc = { 0 };
+	struct vus_device *d = calloc(1, sizeof(*d));
+	uint32_t nid[2] = { 0, 0 }, i;
+	int r;
+
+	if (!d || !(d->elem = malloc(sizeof(*d->elem))) || !(d->req = malloc(CTL_BUF_MAX)) ||
+	    !(d->resp = malloc(CTL_BUF_MAX))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	snprintf(d->log_name, sizeof(d->log_name), "%s", o->name);
+	d->n_streams = o->n_streams;
+	for (i = 0; i < o->n_streams; i++) {
+		const struct vus_stream_opt *so = &o->streams[i];
+		struct snd_stream_desc *s = &d->sdesc[i];
+
+		if (stream_caps(so, s, err, errlen))
+			goto fail;
+		snprintf(d->names[i], sizeof(d->names[i]), "%s", so->end);
+		s->direction = so->direction;
+		/* The N-th stream of a direction is the guest's PCM device N. */
+		s->hda_fn_nid = nid[so->direction == VIRTIO_SND_D_INPUT]++;
+		s->end_name = d->names[i];
+		d->iodesc[i].direction = so->direction;
+		d->iodesc[i].end_ops = snd_end_for_name(so->end);
+		d->iodesc[i].end_ctx = NULL;
+	}
+	iocfg.opaque = d;
+	iocfg.rt_priority = o->rt_priority;
+	iocfg.name = d->log_name;
+	r = snd_io_create(&iocfg, d->iodesc, d->n_streams, &d->io);
+	if (r) {
+		snprintf(err, errlen, "starting the audio threads: %s", strerror(-r));
+		goto fail;
+	}
+	/* The model drives each real end through the I/O layer's wrapper. */
+	for (i = 0; i < d->n_streams; i++) {
+		d->sdesc[i].end_ops = &snd_io_end_ops;
+		d->sdesc[i].end_ctx = snd_io_end_ctx(d->io, i);
+	}
+	desc.streams = d->sdesc;
+	desc.n_streams = d->n_streams;
+	desc.chmaps = true;
+	desc.controls = true;
+	desc.hooks.opaque = d;
+	desc.hooks.event_queued = hook_event_queued;
+	desc.hooks.io_release = hook_io_release;
+	r = snd_device_create(&desc, &d->dev);
+	if (r) {
+		snprintf(err, errlen, "building the device: %s", strerror(-r));
+		goto fail;
+	}
+	*out = d;
+	return 0;
+fail:
+	vus_device_destroy(d);
+	return -1;
+}
+
+void vus_device_destroy(struct vus_device *d)
+{
+	if (!d)
+		return;
+	/* The model first: it closes the ends through the I/O layer's wrapper. */
+	snd_device_destroy(d->dev);
+	snd_io_destroy(d->io);
+	free(d->elem);
+	free(d->req);
+	free(d->resp);
+	free(d);
+}

@@ -1,0 +1,142 @@
+# Sourced by the sound guest scripts: vhost-user-sound backends attached
+# through virtio-loopback-adapter, each backend its own process and its own
+# adapter, each a "VirtIO SoundCard" of the guest's virtio_snd.
+set -euo pipefail
+REPO=${VLO_REPO:-$(cd "$(dirname "$0")/../../.." && pwd -P)}
+KO=${VLO_KO:-$REPO/build/driver-$(uname -r)/virtio_loopback.ko}
+ADAPTER=$REPO/build/adapter/virtio-loopback-adapter
+BACKEND=$REPO/build/sound-backend/vhost-user-sound
+TOOLS=$REPO/build/tests/tools
+WORK=$(mktemp -d /tmp/snd.XXXXXX)
+PIDS=()		# adapters first, then backends: stopped in that order
+CARD=
+me=$(basename "$0")
+
+say() { echo "$me: $*"; }
+dump_logs() {
+	local f
+	for f in "$WORK"/*.log; do
+		[ -s "$f" ] && sed "s|^|  $(basename "$f" .log): |" "$f" >&2
+	done
+	true
+}
+fail() {
+	echo "$me: FAIL: $*" >&2
+	dump_logs
+	exit 1
+}
+
+# Stop every adapter and then every backend; 1 if one needed SIGKILL.
+stop_all() {
+	local p st=0 kind
+	for kind in adapter backend; do
+		for p in "${PIDS[@]}"; do
+			[ "${p%%:*}" = "$kind" ] || continue
+			p=${p#*:}
+			kill "$p" 2>/dev/null || continue
+			if ! timeout 30 tail --pid="$p" -f /dev/null; then
+				echo "$me: $kind $p did not stop on SIGTERM" >&2
+				kill -9 "$p" 2>/dev/null
+				st=1
+			fi
+			local ps=0
+			wait "$p" 2>/dev/null || ps=$?
+			# A backend exits 0 on SIGTERM (valgrind errors or leaks: 9).
+			if [ "$kind" = backend ] && [ "$ps" != 0 ]; then
+				echo "$me: backend $p exited with status $ps" >&2
+				st=1
+			fi
+		done
+	done
+	PIDS=()
+	return $st
+}
+
+unload_module() {
+	for _ in $(seq 50); do
+		grep -q '^virtio_loopback ' /proc/modules || return 0
+		rmmod virtio_loopback 2>/dev/null && return 0
+		sleep 0.2
+	done
+	fail "rmmod virtio_loopback failed"
+}
+
+cleanup() {
+	stop_all || true
+	grep -q '^virtio_loopback ' /proc/modules && rmmod virtio_loopback 2>/dev/null
+	true
+}
+trap cleanup EXIT
+
+load_module() {
+	[ -r "$KO" ] || fail "$KO missing: make module"
+	[ -x "$ADAPTER" ] || fail "$ADAPTER missing: make"
+	[ -x "$BACKEND" ] || fail "$BACKEND missing: make"
+	modprobe virtio_ring 2>/dev/null || true
+	grep -q '^virtio_loopback ' /proc/modules || insmod "$KO" || fail "insmod $KO"
+	modprobe virtio_snd || fail "modprobe virtio_snd"
+	for _ in $(seq 50); do [ -c /dev/virtio-loopback ] && break; sleep 0.1; done
+	[ -c /dev/virtio-loopback ] || fail "/dev/virtio-loopback did not appear"
+}
+
+virtio_cards() { sed -n 's/^ *\([0-9][0-9]*\) \[.*VirtIO SoundCard.*/\1/p' /proc/asound/cards; }
+
+# start_card NAME STREAM...: a backend (log NAME.log) with --stream STREAM
+# each, its adapter (NAME-adapter.log); waits for the new card, sets CARD.
+start_card() {
+	local name=$1 sock=$WORK/$1.sock s args=()
+	shift
+	for s in "$@"; do args+=(--stream "$s"); done
+	${BACKEND_WRAP:-} "$BACKEND" --name "$name" --socket-path "$sock" "${args[@]}" \
+		>>"$WORK/$name.log" 2>&1 &
+	PIDS+=("backend:$!")
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+	[ -S "$sock" ] || fail "$name: backend did not create $sock"
+	attach_card "$name"
+}
+
+# attach_card NAME: an adapter for NAME's running backend (again, after
+# detach_card); waits for the new card, sets CARD and ADAPTER_PID.
+attach_card() {
+	local name=$1 sock=$WORK/$1.sock before c
+	before=$(virtio_cards)
+	"$ADAPTER" --device sound --socket-path "$sock" >>"$WORK/$name-adapter.log" 2>&1 &
+	ADAPTER_PID=$!
+	PIDS+=("adapter:$!")
+	for _ in $(seq 200); do
+		for c in $(virtio_cards); do
+			grep -qx "$c" <<<"$before" && continue
+			for _ in $(seq 50); do
+				[ -e /dev/snd/pcmC${c}D0p ] || [ -e /dev/snd/pcmC${c}D0c ] && break
+				sleep 0.1
+			done
+			CARD=$c
+			say "$name is card $c ($(readlink -f /sys/class/sound/card$c/device))"
+			return 0
+		done
+		sleep 0.1
+	done
+	fail "$name: no new VirtIO SoundCard within 20 s"
+}
+
+# The guest kernel log must have no control timeouts or lost I/O.
+check_dmesg() {
+	if dmesg | grep -E 'timeout|failed to flush I/O queue|Lost interrupts\?' >&2; then
+		fail "the kernel log shows virtio_snd trouble (above)"
+	fi
+}
+
+# detach_card CARDNUM: stop the adapter ADAPTER_PID (the card goes away, the
+# backend sees its frontend leave and must wait for the next one).
+detach_card() {
+	local p
+	kill "$ADAPTER_PID"
+	timeout 30 tail --pid="$ADAPTER_PID" -f /dev/null || fail "adapter did not stop"
+	wait "$ADAPTER_PID" 2>/dev/null || true
+	for p in "${!PIDS[@]}"; do
+		[ "${PIDS[$p]}" = "adapter:$ADAPTER_PID" ] && unset "PIDS[$p]"
+	done
+	PIDS=("${PIDS[@]}")
+	for _ in $(seq 100); do [ -e /sys/class/sound/card$1 ] || return 0; sleep 0.1; done
+	fail "card $1 still there after its adapter stopped"
+}
