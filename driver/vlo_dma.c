@@ -20,6 +20,7 @@
 #include <linux/dma-map-ops.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
+#include <linux/list_sort.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -165,10 +166,61 @@ static void vlo_zap_range(struct vlo_dev *vlo, loff_t start, loff_t len)
 	mutex_unlock(&vlo->memfd_lock);
 }
 
+/* Zap window pages [first, first + npages). */
+static void vlo_zap_pages(struct vlo_dev *vlo, unsigned long first,
+			  unsigned long npages)
+{
+	vlo_zap_range(vlo, vlo->iova_base + ((loff_t)first << PAGE_SHIFT),
+		      (loff_t)npages << PAGE_SHIFT);
+}
+
 static void vlo_zap_map(struct vlo_dev *vlo, struct vlo_map *m)
 {
-	vlo_zap_range(vlo, vlo->iova_base + ((loff_t)m->first << PAGE_SHIFT),
-		      (loff_t)m->npages << PAGE_SHIFT);
+	vlo_zap_pages(vlo, m->first, m->npages);
+}
+
+static int vlo_zap_cmp(void *priv, const struct list_head *a,
+		       const struct list_head *b)
+{
+	const struct vlo_map *ma = list_entry(a, struct vlo_map, zap);
+	const struct vlo_map *mb = list_entry(b, struct vlo_map, zap);
+
+	return ma->first > mb->first;
+}
+
+/*
+ * Zap the maps on @todo, sorted by IOVA, with one unmap_mapping_range()
+ * (one TLB flush) per run of them instead of one per map. Two maps are
+ * one run when every page between them is free: a free page has no PTE
+ * (it was zapped before it was released). A map inserted into such a gap
+ * after the check may lose PTEs it just got; it is faulted in again, so
+ * zapping too much costs a fault, never correctness. Live maps between
+ * two of @todo end a run, so their PTEs are not zapped.
+ */
+static void vlo_zap_list(struct vlo_dev *vlo, struct list_head *todo)
+{
+	unsigned long flags, start = 0, end = 0;
+	struct vlo_map *m;
+	bool gap_free;
+
+	list_sort(NULL, todo, vlo_zap_cmp);
+	list_for_each_entry(m, todo, zap) {
+		if (end && m->first >= end) {
+			spin_lock_irqsave(&vlo->map_lock, flags);
+			gap_free = find_next_bit(vlo->bitmap, m->first, end) >=
+				   m->first;
+			spin_unlock_irqrestore(&vlo->map_lock, flags);
+			if (!gap_free) {
+				vlo_zap_pages(vlo, start, end - start);
+				end = 0;
+			}
+		}
+		if (!end)
+			start = m->first;
+		end = max(end, m->first + m->npages);
+	}
+	if (end)
+		vlo_zap_pages(vlo, start, end - start);
 }
 
 static void vlo_zap_work(struct work_struct *work)
@@ -184,9 +236,9 @@ static void vlo_zap_work(struct work_struct *work)
 	if (list_empty(&todo))
 		return;
 	vlo_zap_barrier(vlo);
+	vlo_zap_list(vlo, &todo);
 	list_for_each_entry_safe(m, next, &todo, zap) {
 		list_del(&m->zap);
-		vlo_zap_map(vlo, m);
 		vlo_window_release(vlo, m);
 	}
 }
@@ -573,32 +625,117 @@ void vlo_window_free(struct vlo_dev *vlo)
 	bitmap_free(vlo->bitmap);
 }
 
+/*
+ * How many window pages one fault inserts at most: the faulting page and
+ * the mapped pages after it (and a few before it). Window pages are handed
+ * out in ascending order, so a block request's header, data pages and
+ * status usually lie together, and a batch of 64 pages covers a 128 KiB
+ * request (34 maps of one page each when the data is not physically
+ * contiguous). Bounded so that a fault holds fault_sem, and delays a zap,
+ * only briefly; also bounds the pfn array on the stack.
+ */
+#define VLO_FAULT_BATCH		64
+#define VLO_FAULT_BEHIND	8
+
+/*
+ * Fault in the page at vmf->pgoff and, in the same call, every other page
+ * of the batch around it that is currently mapped for the device (rings or
+ * buffers, of any map), so that the backend takes about one fault per
+ * request instead of one or two per page. Pages that are not mapped are
+ * skipped and still give SIGBUS. A page inserted ahead of time is a page
+ * the backend could fault in anyway at this moment: the batch reaches
+ * nothing the single-page fault would refuse.
+ *
+ * Revocation: fault_sem is held for reading from the lookup until the last
+ * PTE of the batch is in. Every path that hides maps (vlo_window_take() for
+ * one map, window_revoked for the whole window) does so under map_lock
+ * first, and only then takes fault_sem for writing (vlo_zap_barrier()),
+ * zaps the map's whole range (or the whole window) and frees its pages.
+ * For each map in the batch, either this handler's lookup under map_lock
+ * ran after the map was hidden, so none of its pages are inserted, or it
+ * ran before, and then the barrier waits until the whole batch is in, and
+ * the zap that follows covers every page of that map that was inserted.
+ * So a map is never partly inserted after its zap, and the pfns collected
+ * under map_lock stay valid until the inserts are done: pages are freed,
+ * and their window pages reused, only after the barrier.
+ *
+ * Device-writable pages (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL, rings) are
+ * inserted writable at once, with the VMA's protection before write-notify
+ * lowers it (vm_get_page_prot(); vlo_mem_mmap() leaves caching at its
+ * default), instead of read-only and then upgraded through pfn_mkwrite.
+ * That grants nothing pfn_mkwrite would not: it only checks that the map
+ * is live and device-writable, which the lookup checks under the same
+ * lock. Revocation never relies on write-protection; it removes the PTEs,
+ * read-only or writable alike. Pages the device may only read
+ * (DMA_TO_DEVICE) are inserted with vm_page_prot, read-only, and
+ * pfn_mkwrite refuses to upgrade them.
+ */
 static vm_fault_t vlo_mem_fault(struct vm_fault *vmf)
 {
-	struct vlo_memfd *mf = vmf->vma->vm_file->private_data;
+	struct vm_area_struct *vma = vmf->vma;
+	struct vlo_memfd *mf = vma->vm_file->private_data;
 	struct vlo_dev *vlo = mf->vlo;
-	u64 iova = (u64)vmf->pgoff << PAGE_SHIFT;
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
-	unsigned long flags, pfn = 0;
+	unsigned long pfns[VLO_FAULT_BATCH];
+	DECLARE_BITMAP(writable, VLO_FAULT_BATCH);
+	unsigned long flags, base, lo, hi, i, n;
+	pgprot_t rprot, wprot;
 	struct vlo_map *m;
-	vm_fault_t ret;
+	vm_fault_t ret, r;
+
+	/* Window pages [lo, hi) of this VMA around the faulting one. */
+	base = vlo->iova_base >> PAGE_SHIFT;
+	if (vmf->pgoff < base || vmf->pgoff - base >= vlo->npages)
+		return VM_FAULT_SIGBUS;
+	lo = max3(vmf->pgoff - min_t(unsigned long, vmf->pgoff,
+				     VLO_FAULT_BEHIND),
+		  base, vma->vm_pgoff);
+	hi = min3(lo + VLO_FAULT_BATCH, base + vlo->npages,
+		  vma->vm_pgoff + vma_pages(vma));
+	n = hi - lo;
+	bitmap_zero(writable, VLO_FAULT_BATCH);
 
 	down_read(&vlo->fault_sem);
 	spin_lock_irqsave(&vlo->map_lock, flags);
-	m = vlo->window_revoked ? NULL : vlo_window_find(vlo, iova);
-	if (m && (!write || m->dir != DMA_TO_DEVICE)) {
-		u64 idx = ((iova - vlo->iova_base) >> PAGE_SHIFT) - m->first;
-
-		pfn = page_to_pfn(m->pages[idx]);
+	for (i = 0; i < n; i++) {
+		m = vlo->window_revoked ? NULL : vlo->slots[lo + i - base];
+		pfns[i] = 0;
+		if (!m)
+			continue;
+		pfns[i] = page_to_pfn(m->pages[lo + i - base - m->first]);
+		if (m->dir != DMA_TO_DEVICE)
+			__set_bit(i, writable);
 	}
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
-	ret = pfn ? vmf_insert_pfn(vmf->vma, vmf->address, pfn) :
-		    VM_FAULT_SIGBUS;
+
+	i = vmf->pgoff - lo;
+	if (!pfns[i] || (write && !test_bit(i, writable))) {
+		up_read(&vlo->fault_sem);
+		return VM_FAULT_SIGBUS;
+	}
+	rprot = vma->vm_page_prot;
+	wprot = vm_get_page_prot(vma->vm_flags);
+	ret = vmf_insert_pfn_prot(vma, vmf->address, pfns[i],
+				  test_bit(i, writable) ? wprot : rprot);
+	for (i = 0; ret == VM_FAULT_NOPAGE && i < n; i++) {
+		if (!pfns[i] || lo + i == vmf->pgoff)
+			continue;
+		r = vmf_insert_pfn_prot(vma, vma->vm_start +
+					((lo + i - vma->vm_pgoff) << PAGE_SHIFT),
+					pfns[i],
+					test_bit(i, writable) ? wprot : rprot);
+		if (r != VM_FAULT_NOPAGE)
+			break;
+	}
 	up_read(&vlo->fault_sem);
 	return ret;
 }
 
-/* A buffer the driver only lends for reading stays read-only. */
+/*
+ * A buffer the driver only lends for reading stays read-only. Device-writable
+ * pages are inserted writable by vlo_mem_fault(); this is only reached for
+ * them when the VMA was made writable after the fault (mprotect).
+ */
 static vm_fault_t vlo_mem_pfn_mkwrite(struct vm_fault *vmf)
 {
 	struct vlo_memfd *mf = vmf->vma->vm_file->private_data;
