@@ -15,6 +15,7 @@
 
 #include "snd_ends.h"
 #include "snd_proto.h"
+#include "vq_iov.h"
 
 #define NS 1000000000ull
 /* Shortest sleep of an audio thread that found nothing to do. */
@@ -75,32 +76,6 @@ struct snd_io {
 	struct io_stream s[];
 };
 
-/* --- iovec helpers (bounded by the segment table) */
-
-static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t off, void *buf, size_t len,
-		       bool to_iov)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t seg = iov[i].iov_len, k;
-
-		if (off >= seg) {
-			off -= seg;
-			continue;
-		}
-		k = seg - off;
-		if (k > len - done)
-			k = len - done;
-		if (to_iov)
-			memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)buf + done, k);
-		else
-			memcpy((uint8_t *)buf + done, (const uint8_t *)iov[i].iov_base + off, k);
-		done += k;
-		off = 0;
-	}
-	return done;
-}
 
 static void put_status(const struct iovec *iov, unsigned int n, size_t off, uint32_t status,
 		       uint32_t latency)
@@ -110,7 +85,7 @@ static void put_status(const struct iovec *iov, unsigned int n, size_t off, uint
 	memset(&st, 0, sizeof(st));
 	snd_put_le32(&st.status, status);
 	snd_put_le32(&st.latency_bytes, latency);
-	iov_copy(iov, n, off, &st, sizeof(st), true);
+	vq_iov_from_buf(iov, n, off, &st, sizeof(st));
 }
 
 /* --- timing helpers */
@@ -310,13 +285,13 @@ static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_re
 			n = s->bounce_bytes;
 		pthread_mutex_unlock(&s->lock);
 		if (out) {
-			iov_copy(r->iov, r->n_iov, r->pay_off + r->done, s->bounce, n, false);
+			vq_iov_to_buf(r->iov, r->n_iov, r->pay_off + r->done, s->bounce, n);
 			got = ops->write(end, s->bounce, n / fb);
 		} else {
 			got = ops->read(end, s->bounce, n / fb);
 			if (got > 0)
-				iov_copy(r->iov, r->n_iov, r->pay_off + r->done, s->bounce,
-					 (size_t)got * fb, true);
+				vq_iov_from_buf(r->iov, r->n_iov, r->pay_off + r->done, s->bounce,
+					 (size_t)got * fb);
 		}
 		pthread_mutex_lock(&s->lock);
 		if (got < 0) {
@@ -663,7 +638,7 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 	*used_len = st_len;
 	if (out_bytes < sizeof(hdr))
 		goto reply;
-	iov_copy(iov, out_num, 0, &hdr, sizeof(hdr), false);
+	vq_iov_to_buf(iov, out_num, 0, &hdr, sizeof(hdr));
 	id = snd_get_le32(&hdr.stream_id);
 	if (id >= io->n || io->s[id].direction != queue_dir)
 		goto reply;

@@ -59,19 +59,23 @@ $(SND_UNIT_DIR)/test_snd_ctl: $(SND_UNIT_DIR)/test_snd_ctl.o \
 
 # The ends and the I/O layer (libsndio.a: -lasound -pthread).
 $(SND_IO_LIB): snd-lib ;
-$(SND_UNIT_DIR)/test_snd_ends: $(SND_UNIT_DIR)/test_snd_ends.o $(SND_IO_LIB) $(SND_LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(SND_CMOCKA_LIBS) -lasound -pthread
-$(SND_UNIT_DIR)/test_snd_io: $(SND_UNIT_DIR)/test_snd_io.o $(SND_IO_LIB) $(SND_LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(SND_CMOCKA_LIBS) -lasound -pthread
+$(SND_UNIT_DIR)/test_snd_ends: $(SND_UNIT_DIR)/test_snd_ends.o $(SND_IO_LIB) $(SND_LIB) \
+		$(BUILD)/lib/libvirtqueue.a
+	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(BUILD)/lib/libvirtqueue.a \
+		$(SND_CMOCKA_LIBS) -lasound -pthread
+$(SND_UNIT_DIR)/test_snd_io: $(SND_UNIT_DIR)/test_snd_io.o $(SND_IO_LIB) $(SND_LIB) \
+		$(BUILD)/lib/libvirtqueue.a
+	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(BUILD)/lib/libvirtqueue.a \
+		$(SND_CMOCKA_LIBS) -lasound -pthread
 
 # Guest-side program of the VM bench (tests/e2e/snd-end-alsa.test).
 SND_GUEST_DIR = $(BUILD)/tests/e2e
 SND_GUEST_PROGS = $(SND_GUEST_DIR)/snd-end-alsa-test
 $(SND_GUEST_DIR)/snd-end-alsa-test: tests/e2e/guest/snd-end-alsa-test.c $(SND_IO_LIB) $(SND_LIB) \
-		$(wildcard $(SND_DIR)/*.h)
+		$(BUILD)/lib/libvirtqueue.a $(wildcard $(SND_DIR)/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(SND_UNIT_CFLAGS) $(SND_PROTO_CPPFLAGS) -I$(SND_DIR) $(LDFLAGS) -o $@ $< \
-		$(SND_IO_LIB) $(SND_LIB) -lasound -pthread
+		$(SND_IO_LIB) $(SND_LIB) $(BUILD)/lib/libvirtqueue.a -lasound -pthread
 snd-guest-progs: $(SND_GUEST_PROGS) snd-backend
 
 # The vhost-user-sound process. libvirtqueue.a comes from the including
