@@ -3,6 +3,7 @@
 set -euo pipefail
 REPO=${VLO_REPO:-$(cd "$(dirname "$0")/../../.." && pwd -P)}
 KO=${VLO_KO:-$REPO/build/driver-$(uname -r)/virtio_loopback.ko}
+. "$(dirname "${BASH_SOURCE[0]}")/vlo-module.sh"
 ADAPTER=$REPO/build/adapter/virtio-loopback-adapter
 WORK=$(mktemp -d /tmp/blk-qsd.XXXXXX)
 SOCK=$WORK/blk.sock
@@ -26,15 +27,11 @@ cleanup() {
 trap cleanup EXIT
 
 load_module() {
-	[ -r "$KO" ] || fail "$KO missing: make module"
 	[ -x "$ADAPTER" ] || fail "$ADAPTER missing: make -C adapter"
 	command -v qemu-storage-daemon >/dev/null || fail "qemu-storage-daemon missing (qemu-system-common)"
 	command -v fio >/dev/null || fail "fio missing"
-	modprobe virtio_ring 2>/dev/null || true
-	grep -q '^virtio_loopback ' /proc/modules || insmod "$KO" || fail "insmod $KO"
+	vlo_insmod
 	modprobe virtio_blk || fail "modprobe virtio_blk"
-	for _ in $(seq 50); do [ -c /dev/virtio-loopback ] && break; sleep 0.1; done
-	[ -c /dev/virtio-loopback ] || fail "/dev/virtio-loopback did not appear"
 }
 
 start_qsd() {
@@ -103,11 +100,3 @@ wait_new_vd() {
 	fail "no new /dev/vdX within 20 s"
 }
 
-unload_module() {
-	for _ in $(seq 50); do
-		grep -q '^virtio_loopback ' /proc/modules || return 0
-		rmmod virtio_loopback 2>/dev/null && return 0
-		sleep 0.2
-	done
-	fail "rmmod virtio_loopback failed: $(cat /proc/modules | grep virtio_loopback)"
-}

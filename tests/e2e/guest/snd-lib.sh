@@ -4,6 +4,7 @@
 set -euo pipefail
 REPO=${VLO_REPO:-$(cd "$(dirname "$0")/../../.." && pwd -P)}
 KO=${VLO_KO:-$REPO/build/driver-$(uname -r)/virtio_loopback.ko}
+. "$(dirname "${BASH_SOURCE[0]}")/vlo-module.sh"
 ADAPTER=$REPO/build/adapter/virtio-loopback-adapter
 BACKEND=$REPO/build/sound-backend/vhost-user-sound
 TOOLS=$REPO/build/tests/tools
@@ -52,14 +53,6 @@ stop_all() {
 	return $st
 }
 
-unload_module() {
-	for _ in $(seq 50); do
-		grep -q '^virtio_loopback ' /proc/modules || return 0
-		rmmod virtio_loopback 2>/dev/null && return 0
-		sleep 0.2
-	done
-	fail "rmmod virtio_loopback failed"
-}
 
 cleanup() {
 	stop_all || true
@@ -69,14 +62,10 @@ cleanup() {
 trap cleanup EXIT
 
 load_module() {
-	[ -r "$KO" ] || fail "$KO missing: make module"
 	[ -x "$ADAPTER" ] || fail "$ADAPTER missing: make"
 	[ -x "$BACKEND" ] || fail "$BACKEND missing: make"
-	modprobe virtio_ring 2>/dev/null || true
-	grep -q '^virtio_loopback ' /proc/modules || insmod "$KO" || fail "insmod $KO"
+	vlo_insmod
 	modprobe virtio_snd || fail "modprobe virtio_snd"
-	for _ in $(seq 50); do [ -c /dev/virtio-loopback ] && break; sleep 0.1; done
-	[ -c /dev/virtio-loopback ] || fail "/dev/virtio-loopback did not appear"
 }
 
 virtio_cards() { sed -n 's/^ *\([0-9][0-9]*\) \[.*VirtIO SoundCard.*/\1/p' /proc/asound/cards; }
