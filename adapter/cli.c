@@ -32,6 +32,14 @@ void cli_usage(FILE *f)
 "                       several devices in one process (at most 32).\n"
 "  --socket-path PATH   the backend's vhost-user socket (the backend listens,\n"
 "                       the adapter connects); belongs to the --device before it.\n"
+"  --label NAME         a stable name for the device, belonging to the --device\n"
+"                       before it: up to 15 letters, digits, '_', '-', '.'.\n"
+"                       The kernel shows it as the attribute \"label\" of the\n"
+"                       device (/sys/devices/virtual/misc/virtio-loopback/vloN/\n"
+"                       label), so that udev can name what the driver creates\n"
+"                       below it, e.g. give a zone's sound card the ALSA id\n"
+"                       NAME (see units/ of this project). Two devices of one\n"
+"                       process cannot share a label.\n"
 "  --config-size N      config space bytes to read from the backend, for a\n"
 "                       numeric --device only (default 0); belongs to the\n"
 "                       --device before it.\n"
@@ -86,6 +94,16 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+/* The kernel's rule (VLO_LABEL_MAX), checked here for a clear message. */
+static bool label_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= VLO_LABEL_MAX)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n;
+}
+
 #define ERR(...) do { snprintf(err, len, __VA_ARGS__); return -1; } while (0)
 
 int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
@@ -129,7 +147,8 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
 		}
 		if (strcmp(name, "--device") && strcmp(name, "--socket-path") &&
 		    strcmp(name, "--config-size") && strcmp(name, "--timeout-ms") &&
-		    strcmp(name, "--queue-size") && strcmp(name, "--iova-size"))
+		    strcmp(name, "--queue-size") && strcmp(name, "--iova-size") &&
+		    strcmp(name, "--label"))
 			ERR("unknown option '%s' (see --help)", opt);
 		if (!val) {
 			if (a + 1 >= argc)
@@ -157,6 +176,15 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
 			if (!*val)
 				ERR("--socket-path is empty");
 			cur->socket_path = val;
+		} else if (!strcmp(name, "--label")) {
+			if (!cur)
+				ERR("--label %s comes before any --device", val);
+			if (cur->label)
+				ERR("--device %s has two --label", cur->arg);
+			if (!label_valid(val))
+				ERR("--label '%s': want 1-%d letters, digits, '_', '-', '.'", val,
+				    VLO_LABEL_MAX - 1);
+			cur->label = val;
 		} else if (!strcmp(name, "--config-size")) {
 			if (!cur || cur->type->name)
 				ERR("--config-size applies to a numeric --device only");
@@ -187,5 +215,10 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
 		for (j = 0; j < i; j++)
 			if (!strcmp(c->dev[i].socket_path, c->dev[j].socket_path))
 				ERR("socket %s given for two devices", c->dev[i].socket_path);
+	for (i = 0; i < c->ndev; i++)
+		for (j = 0; j < i; j++)
+			if (c->dev[i].label && c->dev[j].label &&
+			    !strcmp(c->dev[i].label, c->dev[j].label))
+				ERR("label %s given for two devices", c->dev[i].label);
 	return 0;
 }

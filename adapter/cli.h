@@ -23,6 +23,7 @@ struct cli_device {
 	const struct devtype *type;	/* points into types or at custom */
 	struct devtype custom;
 	const char *socket_path;
+	const char *label;		/* --label, NULL if none */
 };
 
 struct cli {

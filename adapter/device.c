@@ -89,6 +89,7 @@ int adev_up(struct adev *a, int ctl)
 	p.iova_size = a->cli->iova_size;
 	p.config_size = cfgsize;
 	p.config = a->fe.config;
+	p.label = a->cfg->label;
 	if (kdev_create(&a->kd, ctl, &p, why, sizeof(why))) {
 		ret = ADEV_EKERNEL;
 		ERR("%s", why);

@@ -68,6 +68,8 @@ int kdev_create(struct kdev *k, int ctl, const struct kdev_params *p,
 	k->c.iova_size = p->iova_size;
 	if (p->config_size)
 		memcpy(k->c.config, p->config, p->config_size);
+	if (p->label)
+		snprintf(k->c.label, sizeof(k->c.label), "%s", p->label);
 	k->dev = ioctl(ctl, VLO_IOC_CREATE, &k->c);
 	if (k->dev < 0)
 		FAIL("creating the device (VLO_IOC_CREATE): %s", strerror(errno));

@@ -24,6 +24,7 @@ struct kdev_params {
 	uint64_t iova_size;
 	uint32_t config_size;
 	const uint8_t *config;
+	const char *label;	/* NULL or a valid label (cli checked it) */
 };
 
 struct kdev {

@@ -102,6 +102,7 @@ struct vlo_dev {
 	u64 offered;
 	unsigned long timeout;		/* jiffies */
 	bool fail_inflight;		/* the module fails requests itself */
+	char label[VLO_LABEL_MAX];	/* sysfs "label" of the parent */
 
 	struct mutex lock;		/* ioctls; start vs. kill */
 	bool started;

@@ -7,6 +7,7 @@
  * The only global state is the misc device and the IDA of device numbers.
  */
 #include <linux/anon_inodes.h>
+#include <linux/ctype.h>
 #include <linux/dma-map-ops.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -16,6 +17,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/virtio_ring.h>
 
@@ -562,6 +564,20 @@ static const struct file_operations vlo_dev_fops = {
 
 /* ---- creation ---- */
 
+/* Printable and shell-safe, so that udev rules can use it as a name. */
+static bool vlo_label_valid(const char *label)
+{
+	size_t len = strnlen(label, VLO_LABEL_MAX);
+	size_t i;
+
+	if (len == VLO_LABEL_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(label[i]) && !strchr("_-.", label[i]))
+			return false;
+	return true;
+}
+
 static int vlo_check_create(struct vlo_create *c)
 {
 	unsigned int i;
@@ -569,6 +585,8 @@ static int vlo_check_create(struct vlo_create *c)
 	for (i = 0; i < ARRAY_SIZE(c->reserved); i++)
 		if (c->reserved[i])
 			return -EINVAL;
+	if (!vlo_label_valid(c->label))
+		return -EINVAL;
 	if (c->api_version != VLO_API_VERSION || c->flags ||
 	    !c->device_id || c->device_id > 0xffff ||
 	    !c->num_queues || c->num_queues > VLO_MAX_QUEUES ||
@@ -616,6 +634,7 @@ static struct vlo_dev *vlo_alloc(const struct vlo_create *c)
 	memcpy(vlo->config, c->config, c->config_size);
 	vlo->offered = vlo_offered_features(c->device_features, c->device_id);
 	vlo->fail_inflight = vlo_fail_wanted(c->device_id);
+	strscpy(vlo->label, c->label, sizeof(vlo->label));
 	vlo->timeout = msecs_to_jiffies(c->timeout_ms);
 	mutex_init(&vlo->lock);
 	INIT_WORK(&vlo->start_work, vlo_start_work);
@@ -648,6 +667,21 @@ fail:
 	return NULL;
 }
 
+static ssize_t label_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct vlo_dev *vlo = container_of(dev, struct vlo_dev, parent);
+
+	return sysfs_emit(buf, "%s\n", vlo->label);
+}
+static DEVICE_ATTR_RO(label);
+
+static struct attribute *vlo_parent_attrs[] = {
+	&dev_attr_label.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vlo_parent);
+
 /* The parent carries the DMA ops that place everything in the window. */
 static int vlo_add_parent(struct vlo_dev *vlo, struct device *misc_dev)
 {
@@ -658,6 +692,7 @@ static int vlo_add_parent(struct vlo_dev *vlo, struct device *misc_dev)
 	kref_get(&vlo->kref);		/* for vlo_parent_release() */
 	dev->parent = misc_dev;
 	dev->release = vlo_parent_release;
+	dev->groups = vlo_parent_groups;
 	dev->coherent_dma_mask = DMA_BIT_MASK(64);
 	dev->dma_mask = &dev->coherent_dma_mask;
 	set_dma_ops(dev, &vlo_dma_ops);

@@ -49,6 +49,15 @@
 
 /* struct vlo_create.flags: none defined yet, must be 0. */
 
+/*
+ * struct vlo_create.label: a name that stays the same across restarts (all
+ * virtio sound cards are "VirtIO SoundCard" and vloN numbers follow creation
+ * order). NUL-terminated, letters, digits, '_', '-', '.'; empty for none.
+ * Read back as the sysfs attribute "label" of the device's vloN parent, so
+ * udev rules can name what the in-kernel driver creates below it.
+ */
+#define VLO_LABEL_MAX		16
+
 struct vlo_create {
 	__u32 api_version;	/* in: VLO_API_VERSION */
 	__u32 flags;		/* in: 0 */
@@ -63,7 +72,8 @@ struct vlo_create {
 	__u64 offered_features;	/* out: what the driver is offered */
 	__u64 iova_base;	/* out: first IOVA, == mmap offset */
 	__u32 index;		/* out: device number, as in the name vloN */
-	__u32 reserved[7];	/* in: 0 */
+	char label[VLO_LABEL_MAX];	/* in: "" or a stable name, see above */
+	__u32 reserved[3];	/* in: 0 */
 	__u8 config[VLO_MAX_CONFIG];	/* in: initial config space */
 };
 

@@ -244,8 +244,35 @@ static int cmd_einval(void)
 	BAD(iova_size, VLO_MAX_IOVA_SIZE + 4096);
 	BAD(iova_size, VLO_DEFAULT_IOVA_SIZE + 1);
 	BAD(iova_size, ~0ULL);
-	BAD(reserved[6], 1);
+	BAD(reserved[2], 1);
+	BAD(label[0], ' ');
+	BAD(label[0], '/');
+	BAD(label[3], '\n');
 #undef BAD
+	/* A label must end within its field. */
+	default_create(&c, NO_DRIVER_ID);
+	memset(c.label, 'a', sizeof(c.label));
+	expect_einval(ctl, &c, "unterminated label");
+	/* A good one shows up in sysfs, as udev rules will read it. */
+	default_create(&c, NO_DRIVER_ID);
+	snprintf(c.label, sizeof(c.label), "zone_1.a-b");
+	dev = create(ctl, &c);
+	if (dev < 0)
+		die("einval: create with a valid label failed: %s", strerror(errno));
+	{
+		char path[96], got[32] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path),
+			 "/sys/devices/virtual/misc/virtio-loopback/vlo%u/label", c.index);
+		f = fopen(path, "r");
+		if (!f || !fgets(got, sizeof(got), f))
+			die("einval: cannot read %s: %s", path, strerror(errno));
+		fclose(f);
+		if (strcmp(got, "zone_1.a-b\n"))
+			die("einval: %s reads '%s', not 'zone_1.a-b'", path, got);
+	}
+	close(dev);
 	/* And the device fd checks its arguments too. */
 	default_create(&c, NO_DRIVER_ID);
 	dev = create(ctl, &c);

@@ -52,6 +52,15 @@ static void test_good(void **state)
 	assert_int_equal(devtype_config_size(c.dev[0].type, 0), 8);
 	assert_int_equal(PARSE("--help"), 1);
 	assert_int_equal(PARSE("--device", "blk", "-h"), 1);
+	/* labels belong to the device before them */
+	assert_int_equal(PARSE("--device", "sound", "--socket-path", "/s1", "--label", "driver",
+			       "--device", "sound", "--label=rear_2.b-c", "--socket-path", "/s2",
+			       "--device", "sound", "--socket-path", "/s3"), 0);
+	assert_string_equal(c.dev[0].label, "driver");
+	assert_string_equal(c.dev[1].label, "rear_2.b-c");
+	assert_null(c.dev[2].label);
+	assert_int_equal(PARSE("--device", "sound", "--socket-path", "/s", "--label",
+			       "abcdefghijklmno"), 0);
 }
 
 static void test_bad(void **state)
@@ -77,6 +86,16 @@ static void test_bad(void **state)
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--device", "rng",
 			 "--socket-path", "/s"), "two devices");
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--reconnect=1"), "no value");
+	expect_err(PARSE("--label", "x", "--device", "blk", "--socket-path", "/s"), "before any --device");
+	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--label", "a", "--label", "b"),
+		   "two --label");
+	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--label", ""), "--label ''");
+	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--label", "abcdefghijklmnop"),
+		   "--label 'abcdefghijklmnop'");
+	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--label", "a b"), "--label 'a b'");
+	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--label", "a/b"), "--label 'a/b'");
+	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--label", "z", "--device", "rng",
+			 "--socket-path", "/t", "--label", "z"), "label z given for two devices");
 }
 
 static void test_devtype_mismatch(void **state)
