@@ -40,6 +40,15 @@ void cli_usage(FILE *f)
 "                       below it, e.g. give a zone's sound card the ALSA id\n"
 "                       NAME (see units/ of this project). Two devices of one\n"
 "                       process cannot share a label.\n"
+"  --stall-timeout-ms N a blk device whose backend holds requests but returns\n"
+"                       none for N ms is broken and its requests fail with\n"
+"                       I/O errors, as if the backend had died (a stopped or\n"
+"                       deadlocked backend would otherwise hang its callers).\n"
+"                       100-600000, or 0 for never; default 30000, blk-mq's\n"
+"                       own request timeout. For --device blk only (sound\n"
+"                       devices hold buffers while a stream is stopped, and\n"
+"                       ALSA fails a stuck stream by itself after 10 s).\n"
+"                       Belongs to the --device before it.\n"
 "  --config-size N      config space bytes to read from the backend, for a\n"
 "                       numeric --device only (default 0); belongs to the\n"
 "                       --device before it.\n"
@@ -148,7 +157,7 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
 		if (strcmp(name, "--device") && strcmp(name, "--socket-path") &&
 		    strcmp(name, "--config-size") && strcmp(name, "--timeout-ms") &&
 		    strcmp(name, "--queue-size") && strcmp(name, "--iova-size") &&
-		    strcmp(name, "--label"))
+		    strcmp(name, "--label") && strcmp(name, "--stall-timeout-ms"))
 			ERR("unknown option '%s' (see --help)", opt);
 		if (!val) {
 			if (a + 1 >= argc)
@@ -162,6 +171,7 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
 				ERR("too many devices (at most %d)", CLI_MAX_DEVICES);
 			cur = &c->dev[c->ndev++];
 			cur->arg = val;
+			cur->stall_ms = -1;
 			cur->type = devtype_lookup(val, &cur->custom);
 			if (!cur->type)
 				ERR("unknown device '%s': use sound, blk, rng or a virtio device id 1-65535", val);
@@ -185,6 +195,16 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
 				ERR("--label '%s': want 1-%d letters, digits, '_', '-', '.'", val,
 				    VLO_LABEL_MAX - 1);
 			cur->label = val;
+		} else if (!strcmp(name, "--stall-timeout-ms")) {
+			if (!cur)
+				ERR("--stall-timeout-ms comes before any --device");
+			if (cur->type->id != VIRTIO_ID_BLOCK)
+				ERR("--stall-timeout-ms applies to --device blk only");
+			if (parse_u32(val, 0, VLO_MAX_STALL_MS, &v) ||
+			    (v && v < VLO_MIN_STALL_MS))
+				ERR("--stall-timeout-ms '%s': want 0 or %d-%d", val,
+				    VLO_MIN_STALL_MS, VLO_MAX_STALL_MS);
+			cur->stall_ms = (int)v;
 		} else if (!strcmp(name, "--config-size")) {
 			if (!cur || cur->type->name)
 				ERR("--config-size applies to a numeric --device only");

@@ -13,6 +13,8 @@
 #define CLI_MAX_DEVICES		32
 #define CLI_DEFAULT_TIMEOUT_MS	5000
 #define CLI_RETRY_MS		500
+/* blk-mq's own default request timeout; only blk devices can be failed. */
+#define CLI_DEFAULT_BLK_STALL_MS	30000
 
 /* Exit statuses (also in --help). */
 #define EXIT_USAGE		2
@@ -24,6 +26,7 @@ struct cli_device {
 	struct devtype custom;
 	const char *socket_path;
 	const char *label;		/* --label, NULL if none */
+	int stall_ms;			/* --stall-timeout-ms; -1: the type's default */
 };
 
 struct cli {

@@ -90,6 +90,10 @@ int adev_up(struct adev *a, int ctl)
 	p.config_size = cfgsize;
 	p.config = a->fe.config;
 	p.label = a->cfg->label;
+	if (a->cfg->stall_ms >= 0)
+		p.stall_ms = (uint32_t)a->cfg->stall_ms;
+	else if (t->id == VIRTIO_ID_BLOCK)
+		p.stall_ms = CLI_DEFAULT_BLK_STALL_MS;
 	if (kdev_create(&a->kd, ctl, &p, why, sizeof(why))) {
 		ret = ADEV_EKERNEL;
 		ERR("%s", why);

@@ -25,6 +25,7 @@ struct kdev_params {
 	uint32_t config_size;
 	const uint8_t *config;
 	const char *label;	/* NULL or a valid label (cli checked it) */
+	uint32_t stall_ms;	/* 0: no stall bound */
 };
 
 struct kdev {

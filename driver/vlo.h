@@ -51,6 +51,8 @@ struct vlo_track {
 	unsigned int num;
 	u16 avail_seen;		/* avail entries accounted for */
 	u16 used_seen;		/* used entries checked */
+	u16 used_last;		/* used_seen at the last stall check */
+	unsigned long idle_at;	/* jiffies: last seen idle or progressing */
 	bool lost;		/* bookkeeping impossible: cannot fail */
 	bool stopped;		/* the driver reset the device */
 	u8 inflight[];		/* per head */
@@ -103,6 +105,8 @@ struct vlo_dev {
 	unsigned long timeout;		/* jiffies */
 	bool fail_inflight;		/* the module fails requests itself */
 	char label[VLO_LABEL_MAX];	/* sysfs "label" of the parent */
+	unsigned long stall;		/* jiffies; 0: no stall check */
+	struct delayed_work stall_work;
 
 	struct mutex lock;		/* ioctls; start vs. kill */
 	bool started;
@@ -198,6 +202,7 @@ void vlo_track_stop(struct vlo_queue *q, bool free);
 void vlo_track_all(struct vlo_dev *vlo);
 bool vlo_track_call(struct vlo_queue *q);
 void vlo_fail_start(struct vlo_dev *vlo);
+void vlo_stall_work(struct work_struct *work);
 void vlo_fail_work(struct work_struct *work);
 
 #endif /* VLO_H */

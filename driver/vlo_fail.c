@@ -47,6 +47,7 @@ int vlo_track_start(struct vlo_queue *q, struct virtqueue *vq)
 		return -ENOMEM;
 	t->vring = *virtqueue_get_vring(vq);
 	t->num = num;
+	t->idle_at = jiffies;
 	spin_lock_irqsave(&q->track_lock, flags);
 	old = q->track;
 	q->track = t;
@@ -301,4 +302,55 @@ void vlo_fail_work(struct work_struct *work)
 				      "queue %u: lost track of requests, they may not complete\n",
 				      i);
 	}
+}
+
+/*
+ * A queue is stalled when requests are in flight (each avail entry gets
+ * exactly one used entry, so avail_seen != used_seen) and none came back
+ * since the last time it was idle or progressing, for longer than the
+ * device's bound. Caller holds q->track_lock.
+ */
+static bool vlo_queue_stalled(struct vlo_dev *vlo, struct vlo_track *t)
+{
+	if (t->lost || t->stopped)
+		return false;
+	if (t->avail_seen == t->used_seen || t->used_seen != t->used_last) {
+		t->used_last = t->used_seen;
+		t->idle_at = jiffies;
+		return false;
+	}
+	return time_after(jiffies, t->idle_at + vlo->stall);
+}
+
+/* Runs every quarter of the stall bound until the device breaks. */
+void vlo_stall_work(struct work_struct *work)
+{
+	struct vlo_dev *vlo = container_of(to_delayed_work(work),
+					   struct vlo_dev, stall_work);
+	bool ok = true, stalled = false;
+	unsigned long flags;
+	unsigned int i;
+
+	if (vlo_gone(vlo))
+		return;
+	for (i = 0; i < vlo->num_queues; i++) {
+		struct vlo_queue *q = &vlo->queues[i];
+
+		spin_lock_irqsave(&q->track_lock, flags);
+		if (q->track) {
+			ok &= vlo_track_pass(vlo, q->track);
+			stalled |= vlo_queue_stalled(vlo, q->track);
+		}
+		spin_unlock_irqrestore(&q->track_lock, flags);
+	}
+	if (!ok && !READ_ONCE(vlo->failing)) {
+		vlo_bad_used(vlo);
+		return;
+	}
+	if (stalled) {
+		vlo_break(vlo, "backend stopped answering requests");
+		return;
+	}
+	queue_delayed_work(system_unbound_wq, &vlo->stall_work,
+			   vlo->stall / 4 + 1);
 }

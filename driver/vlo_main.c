@@ -342,6 +342,7 @@ static void vlo_kill(struct vlo_dev *vlo)
 	spin_unlock_irqrestore(&vlo->state_lock, flags);
 	wake_up_all(&vlo->ack_wq);
 	vlo_hook_detach(&vlo->err);
+	cancel_delayed_work_sync(&vlo->stall_work);
 	cancel_work_sync(&vlo->break_work);
 	cancel_work_sync(&vlo->start_work);
 
@@ -480,6 +481,9 @@ static int vlo_start(struct vlo_dev *vlo)
 		return -EBUSY;
 	vlo->started = true;
 	queue_work(system_unbound_wq, &vlo->start_work);
+	if (vlo->stall)
+		queue_delayed_work(system_unbound_wq, &vlo->stall_work,
+				   vlo->stall / 4 + 1);
 	return 0;
 }
 
@@ -587,6 +591,10 @@ static int vlo_check_create(struct vlo_create *c)
 			return -EINVAL;
 	if (!vlo_label_valid(c->label))
 		return -EINVAL;
+	if (c->stall_ms && (!vlo_fail_wanted(c->device_id) ||
+			    c->stall_ms < VLO_MIN_STALL_MS ||
+			    c->stall_ms > VLO_MAX_STALL_MS))
+		return -EINVAL;
 	if (c->api_version != VLO_API_VERSION || c->flags ||
 	    !c->device_id || c->device_id > 0xffff ||
 	    !c->num_queues || c->num_queues > VLO_MAX_QUEUES ||
@@ -635,6 +643,8 @@ static struct vlo_dev *vlo_alloc(const struct vlo_create *c)
 	vlo->offered = vlo_offered_features(c->device_features, c->device_id);
 	vlo->fail_inflight = vlo_fail_wanted(c->device_id);
 	strscpy(vlo->label, c->label, sizeof(vlo->label));
+	vlo->stall = c->stall_ms ? msecs_to_jiffies(c->stall_ms) : 0;
+	INIT_DELAYED_WORK(&vlo->stall_work, vlo_stall_work);
 	vlo->timeout = msecs_to_jiffies(c->timeout_ms);
 	mutex_init(&vlo->lock);
 	INIT_WORK(&vlo->start_work, vlo_start_work);

@@ -58,6 +58,19 @@
  */
 #define VLO_LABEL_MAX		16
 
+/*
+ * struct vlo_create.stall_ms: a backend that is alive but stopped answering
+ * holds requests forever, and a driver that waits for each of them (such as
+ * virtio_blk) hangs its callers. With stall_ms set, a queue that has
+ * requests in flight and returns none of them for stall_ms (checked every
+ * quarter of it) breaks the device, and its requests fail as when the
+ * backend dies. Only for devices whose requests the module can fail
+ * (virtio-blk); 0 (off) for any other, since sound devices hold buffers
+ * for as long as a stream is stopped.
+ */
+#define VLO_MIN_STALL_MS	100
+#define VLO_MAX_STALL_MS	600000
+
 struct vlo_create {
 	__u32 api_version;	/* in: VLO_API_VERSION */
 	__u32 flags;		/* in: 0 */
@@ -73,7 +86,8 @@ struct vlo_create {
 	__u64 iova_base;	/* out: first IOVA, == mmap offset */
 	__u32 index;		/* out: device number, as in the name vloN */
 	char label[VLO_LABEL_MAX];	/* in: "" or a stable name, see above */
-	__u32 reserved[3];	/* in: 0 */
+	__u32 stall_ms;		/* in: 0 or a stall bound, see above */
+	__u32 reserved[2];	/* in: 0 */
 	__u8 config[VLO_MAX_CONFIG];	/* in: initial config space */
 };
 

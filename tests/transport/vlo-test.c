@@ -15,6 +15,10 @@
  *                         dd is in flight and is closed: dd must fail soon
  *   vlo-test blk-garbage  the same device answers the dd with a garbage used
  *                         ring (bad id, len and idx): dd must fail soon
+ *   vlo-test blk-hung     the same device, created with a 1 s stall bound,
+ *                         stays idle for longer than that (and keeps
+ *                         working), then stops answering but stays open:
+ *                         dd must fail after the bound, not before
  *
  * Exit status 0 on success; every failure prints one line on stderr.
  */
@@ -244,11 +248,21 @@ static int cmd_einval(void)
 	BAD(iova_size, VLO_MAX_IOVA_SIZE + 4096);
 	BAD(iova_size, VLO_DEFAULT_IOVA_SIZE + 1);
 	BAD(iova_size, ~0ULL);
-	BAD(reserved[2], 1);
+	BAD(reserved[1], 1);
 	BAD(label[0], ' ');
 	BAD(label[0], '/');
-	BAD(label[3], '\n');
+	BAD(stall_ms, 1000);	/* not a device whose requests can be failed */
 #undef BAD
+	/* A stall bound is for block devices, and not below the minimum. */
+	default_create(&c, 2);
+	c.stall_ms = VLO_MIN_STALL_MS - 1;
+	expect_einval(ctl, &c, "stall_ms below the minimum");
+	c.stall_ms = VLO_MAX_STALL_MS + 1;
+	expect_einval(ctl, &c, "stall_ms above the maximum");
+	/* Only letters, digits and _-. */
+	default_create(&c, NO_DRIVER_ID);
+	snprintf(c.label, sizeof(c.label), "ab\n");
+	expect_einval(ctl, &c, "a label with a newline");
 	/* A label must end within its field. */
 	default_create(&c, NO_DRIVER_ID);
 	memset(c.label, 'a', sizeof(c.label));
@@ -668,6 +682,7 @@ struct blk_dev {
 	volatile bool garbage;	/* answer stalled requests with garbage */
 	volatile unsigned int pending;	/* requests seen while stalled */
 	volatile bool done_garbage;
+	volatile bool frozen;	/* alive, but never looks at the rings again */
 };
 
 static uint8_t blk_pattern(size_t off)
@@ -745,7 +760,7 @@ static void blk_serve(struct blk_dev *b)
 		snprintf(r->error, sizeof(r->error), "ring outside the window");
 		return;
 	}
-	if (b->done_garbage)
+	if (b->done_garbage || b->frozen)
 		return;
 	if (b->stall) {
 		/* Count what we are sitting on; never answer it. */
@@ -883,18 +898,43 @@ static int wait_bounded(pid_t pid, double secs)
 	return -1;
 }
 
-static int cmd_blk(bool garbage)
+enum blk_mode { BLK_DEAD, BLK_GARBAGE, BLK_HUNG };
+
+#define BLK_STALL_MS 1000
+
+/* One direct read of a 4 KiB block at @off, checked against the pattern. */
+static void blk_read_check(const char *mode, const char *dev, off_t off)
 {
-	const char *mode = garbage ? "blk-garbage" : "blk-dead";
+	uint8_t *buf;
+	int fd, i;
+
+	fd = open(dev, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		die("%s: open %s: %s", mode, dev, strerror(errno));
+	if (posix_memalign((void **)&buf, 4096, 4096))
+		die("%s: memalign", mode);
+	if (pread(fd, buf, 4096, off) != 4096)
+		die("%s: direct read of %s: %s", mode, dev, strerror(errno));
+	for (i = 0; i < 4096; i++)
+		if (buf[i] != blk_pattern(off + i))
+			die("%s: byte %d of the read is wrong", mode, i);
+	free(buf);
+	close(fd);
+}
+
+static int cmd_blk(enum blk_mode m)
+{
+	static const char *const names[] = { "blk-dead", "blk-garbage", "blk-hung" };
+	const char *mode = names[m];
+	bool garbage = m == BLK_GARBAGE;
 	static struct blk_dev b;
 	struct rng_dev *r = &b.r;
 	struct vlo_queue_fd q = { .queue = 0 };
 	uint64_t capacity = BLK_SECTORS;
 	char dev[64], *name = NULL;
-	uint8_t *buf;
 	pthread_t thr;
 	int ctl = open_ctl();
-	int fd, i, st;
+	int i, st;
 	double t0, took;
 	pid_t dd;
 
@@ -903,6 +943,8 @@ static int cmd_blk(bool garbage)
 	default_create(&r->c, VIRTIO_ID_BLOCK);
 	r->c.config_size = 64;
 	memcpy(r->c.config, &capacity, sizeof(capacity));
+	if (m == BLK_HUNG)
+		r->c.stall_ms = BLK_STALL_MS;
 	r->dev = create(ctl, &r->c);
 	if (r->dev < 0)
 		die("%s: create: %s", mode, strerror(errno));
@@ -936,17 +978,12 @@ static int cmd_blk(bool garbage)
 		usleep(100000);
 
 	/* A direct read the device answers. */
-	fd = open(dev, O_RDONLY | O_DIRECT);
-	if (fd < 0)
-		die("%s: open %s: %s", mode, dev, strerror(errno));
-	if (posix_memalign((void **)&buf, 4096, 4096))
-		die("%s: memalign", mode);
-	if (pread(fd, buf, 4096, 8192) != 4096)
-		die("%s: direct read of %s: %s", mode, dev, strerror(errno));
-	for (i = 0; i < 4096; i++)
-		if (buf[i] != blk_pattern(8192 + i))
-			die("%s: byte %d of the read is wrong", mode, i);
-	close(fd);
+	blk_read_check(mode, dev, 8192);
+	if (m == BLK_HUNG) {
+		/* Idle for longer than the bound is not a stall. */
+		usleep(BLK_STALL_MS * 2000);
+		blk_read_check(mode, dev, 12288);
+	}
 	if (r->error[0])
 		die("%s: device: %s", mode, r->error);
 	printf("%s: %s bound, %lu requests served, direct read correct\n",
@@ -961,7 +998,10 @@ static int cmd_blk(bool garbage)
 	if (!b.pending)
 		die("%s: dd's request never reached the device", mode);
 	t0 = now_s();
-	if (!garbage) {
+	/* Hung: the window goes away under it; it must not touch it again. */
+	if (m == BLK_HUNG)
+		b.frozen = true;
+	if (m == BLK_DEAD) {
 		/* The owner goes away with the request in flight. */
 		r->stop = true;
 		pthread_join(thr, NULL);
@@ -971,7 +1011,12 @@ static int cmd_blk(bool garbage)
 	took = now_s() - t0;
 	if (st == -1)
 		die("%s: dd still blocked %.0f s after the backend %s", mode,
-		    took, garbage ? "wrote garbage" : "died");
+		    took, m == BLK_DEAD ? "died" : m == BLK_GARBAGE ?
+		    "wrote garbage" : "stopped answering");
+	/* The request waited at least since it was seen pending. */
+	if (m == BLK_HUNG && took < BLK_STALL_MS / 1000.0 * 0.7)
+		die("%s: dd failed %.2f s after the stall began, before the %d ms bound",
+		    mode, took, BLK_STALL_MS);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		die("%s: dd succeeded without a backend", mode);
 	printf("%s: dd failed after %.2f s (%s %d)\n", mode, took,
@@ -980,7 +1025,7 @@ static int cmd_blk(bool garbage)
 	/* The window is revoked: the backend sees nothing any more. */
 	if (!probe(iova_ptr(r, r->desc, 1)))
 		die("%s: rings still readable after the device broke", mode);
-	if (garbage) {
+	if (m != BLK_DEAD) {
 		/* New requests fail too, and removal does not wait. */
 		dd = start_dd(dev, 32);
 		st = wait_bounded(dd, 30);
@@ -1015,9 +1060,11 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "rng"))
 		return cmd_rng();
 	if (argc >= 2 && !strcmp(argv[1], "blk-dead"))
-		return cmd_blk(false);
+		return cmd_blk(BLK_DEAD);
 	if (argc >= 2 && !strcmp(argv[1], "blk-garbage"))
-		return cmd_blk(true);
-	fprintf(stderr, "usage: vlo-test many [N] | cycles [N] | einval | hostile | rng | blk-dead | blk-garbage\n");
+		return cmd_blk(BLK_GARBAGE);
+	if (argc >= 2 && !strcmp(argv[1], "blk-hung"))
+		return cmd_blk(BLK_HUNG);
+	fprintf(stderr, "usage: vlo-test many [N] | cycles [N] | einval | hostile | rng | blk-dead | blk-garbage | blk-hung\n");
 	return 2;
 }

@@ -61,6 +61,13 @@ static void test_good(void **state)
 	assert_null(c.dev[2].label);
 	assert_int_equal(PARSE("--device", "sound", "--socket-path", "/s", "--label",
 			       "abcdefghijklmno"), 0);
+	/* stall bounds: blk only, default -1 (the type's) */
+	assert_int_equal(c.dev[0].stall_ms, -1);
+	assert_int_equal(PARSE("--device", "blk", "--socket-path", "/s", "--stall-timeout-ms",
+			       "2000", "--device", "blk", "--socket-path", "/t",
+			       "--stall-timeout-ms=0"), 0);
+	assert_int_equal(c.dev[0].stall_ms, 2000);
+	assert_int_equal(c.dev[1].stall_ms, 0);
 }
 
 static void test_bad(void **state)
@@ -87,6 +94,12 @@ static void test_bad(void **state)
 			 "--socket-path", "/s"), "two devices");
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--reconnect=1"), "no value");
 	expect_err(PARSE("--label", "x", "--device", "blk", "--socket-path", "/s"), "before any --device");
+	expect_err(PARSE("--device", "sound", "--socket-path", "/s", "--stall-timeout-ms", "1000"),
+		   "blk only");
+	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--stall-timeout-ms", "99"),
+		   "want 0 or 100-600000");
+	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--stall-timeout-ms", "600001"),
+		   "want 0 or 100-600000");
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--label", "a", "--label", "b"),
 		   "two --label");
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--label", ""), "--label ''");

@@ -52,7 +52,7 @@ vd_list() { ls /sys/block 2>/dev/null | grep '^vd' || true; }
 start_adapter() {
 	local before after d
 	before=$(vd_list)
-	${ADAPTER_WRAP:-} "$ADAPTER" -v "$@" --device blk --socket-path "$SOCK" >>"$WORK/adapter.log" 2>&1 &
+	${ADAPTER_WRAP:-} "$ADAPTER" -v --device blk --socket-path "$SOCK" "$@" >>"$WORK/adapter.log" 2>&1 &
 	ADAPTER_PID=$!
 	for _ in $(seq 200); do
 		after=$(vd_list)
