@@ -84,6 +84,7 @@ struct vlo_map {
 	unsigned long first;	/* first window page */
 	unsigned int npages;
 	unsigned int offset;	/* of the buffer in its first page */
+	unsigned int ro_pages;	/* leading pages the device may only read */
 	size_t size;
 	phys_addr_t orig;	/* bounce: the driver's buffer */
 	void *vaddr;		/* coherent: kernel address */
@@ -194,6 +195,8 @@ int vlo_memfd_create(struct vlo_dev *vlo);
 void vlo_window_revoke(struct vlo_dev *vlo);
 int vlo_window_access(struct vlo_dev *vlo, u64 iova, void *buf, size_t len,
 		      bool write);
+void vlo_window_protect_ring(struct vlo_dev *vlo, dma_addr_t desc,
+			     dma_addr_t avail);
 
 /* vlo_fail.c */
 bool vlo_fail_wanted(u32 device_id);

@@ -625,6 +625,48 @@ void vlo_window_free(struct vlo_dev *vlo)
 	bitmap_free(vlo->bitmap);
 }
 
+/* May the backend write page @i of @m? */
+static bool vlo_map_page_writable(const struct vlo_map *m, unsigned long i)
+{
+	return m->dir != DMA_TO_DEVICE && i >= m->ro_pages;
+}
+
+/*
+ * A split ring's descriptor table is written by the driver only, and
+ * virtio_ring trusts it (6.12's detach_buf_split reads the flags back from
+ * the ring), as do the module's in-flight records. When the table fills
+ * whole pages (a ring of 256 entries or more on 4 KiB pages; the avail
+ * ring then starts on a page of its own), those pages are made read-only
+ * for the backend: later faults insert them read-only, and any mapping
+ * made before this call is zapped. The driver and the module still write
+ * them through their kernel addresses. Smaller tables share their page
+ * with the avail ring and stay writable: splitting the rings onto pages of
+ * their own would make the backend fault on revoked avail pages it now
+ * only reads, which the vhost-user guard does not always absorb (seen
+ * under valgrind).
+ */
+void vlo_window_protect_ring(struct vlo_dev *vlo, dma_addr_t desc,
+			     dma_addr_t avail)
+{
+	struct vlo_map *m;
+	unsigned long flags;
+
+	if (!PAGE_ALIGNED(desc) || !PAGE_ALIGNED(avail) || avail <= desc)
+		return;
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	m = vlo_window_find(vlo, desc);
+	if (m && m->kind == VLO_MAP_COHERENT && vlo_map_iova(vlo, m) == desc &&
+	    (avail - desc) >> PAGE_SHIFT < m->npages)
+		m->ro_pages = (avail - desc) >> PAGE_SHIFT;
+	else
+		m = NULL;
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	if (!m)
+		return;
+	vlo_zap_barrier(vlo);
+	vlo_zap_pages(vlo, m->first, m->ro_pages);
+}
+
 /*
  * How many window pages one fault inserts at most: the faulting page and
  * the mapped pages after it (and a few before it). Window pages are handed
@@ -703,7 +745,7 @@ static vm_fault_t vlo_mem_fault(struct vm_fault *vmf)
 		if (!m)
 			continue;
 		pfns[i] = page_to_pfn(m->pages[lo + i - base - m->first]);
-		if (m->dir != DMA_TO_DEVICE)
+		if (vlo_map_page_writable(m, lo + i - base - m->first))
 			__set_bit(i, writable);
 	}
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
@@ -747,7 +789,8 @@ static vm_fault_t vlo_mem_pfn_mkwrite(struct vm_fault *vmf)
 
 	spin_lock_irqsave(&vlo->map_lock, flags);
 	m = vlo->window_revoked ? NULL : vlo_window_find(vlo, iova);
-	ok = m && m->dir != DMA_TO_DEVICE;
+	ok = m && vlo_map_page_writable(m, ((iova - vlo->iova_base) >> PAGE_SHIFT) -
+					m->first);
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
 	return ok ? 0 : VM_FAULT_SIGBUS;
 }

@@ -204,6 +204,10 @@ static struct virtqueue *vlo_setup_vq(struct vlo_dev *vlo, unsigned int index,
 				    callback, name);
 	if (!vq)
 		return ERR_PTR(-ENOMEM);
+	/* In a packed ring the device writes descriptors too. */
+	if (!virtio_has_feature(&vlo->vdev, VIRTIO_F_RING_PACKED))
+		vlo_window_protect_ring(vlo, virtqueue_get_desc_addr(vq),
+					virtqueue_get_avail_addr(vq));
 	if (vlo->fail_inflight && vlo_track_start(q, vq)) {
 		vring_del_virtqueue(vq);
 		return ERR_PTR(-ENOMEM);

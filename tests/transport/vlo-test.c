@@ -347,6 +347,23 @@ static int probe(volatile const uint8_t *p)
 	return bus;
 }
 
+/* 1 if writing *p (its own value back) gives SIGBUS. */
+static int probe_write(volatile uint8_t *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int bus;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(probe_env, 1)) {
+		bus = 1;
+	} else {
+		*p = *p;
+		bus = 0;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
 static int cmd_hostile(void)
 {
 	struct vlo_create c;
@@ -586,6 +603,8 @@ static int cmd_rng(void)
 	ssize_t n;
 
 	default_create(&r.c, VIRTIO_ID_RNG);
+	/* A desc table of one whole page, which the module makes read-only. */
+	r.c.max_queue_size = 256;
 	r.dev = create(ctl, &r.c);
 	if (r.dev < 0)
 		die("rng: create: %s", strerror(errno));
@@ -637,6 +656,20 @@ static int cmd_rng(void)
 		die("rng: device: %s", r.error);
 	printf("rng: %s bound, read %zd bytes from /dev/hwrng, %lu buffers served\n",
 	       name, n, r.served);
+	/*
+	 * The desc table (a whole page: 256 entries) is the driver's:
+	 * readable, but a write gives SIGBUS. The used ring is the device's
+	 * (its flags word, which this device never changes, is written back
+	 * as is).
+	 */
+	if (probe(iova_ptr(&r, r.desc, 1)) || probe(iova_ptr(&r, r.desc + 4095, 1)))
+		die("rng: the desc table is not readable");
+	if (!probe_write(iova_ptr(&r, r.desc, 1)) ||
+	    !probe_write(iova_ptr(&r, r.desc + 4095, 1)))
+		die("rng: the desc table is writable by the device");
+	if (probe_write(iova_ptr(&r, r.used, 1)))
+		die("rng: the used ring is not writable by the device");
+	printf("rng: desc table read-only, used ring writable\n");
 
 	/* The driver has unmapped what we completed: it must be gone now. */
 	r.stop = true;
