@@ -390,6 +390,14 @@ int snd_end_alsa_probe(const char *name, uint8_t direction, struct snd_end_probe
 		snprintf(err, errlen, "%s: cannot open: %s", name, snd_strerror(rc));
 		return rc;
 	}
+	res->card = -1;
+	{
+		snd_pcm_info_t *info;
+
+		snd_pcm_info_alloca(&info);
+		if (snd_pcm_info(pcm, info) == 0)
+			res->card = snd_pcm_info_get_card(info);
+	}
 	snd_pcm_hw_params_alloca(&hw);
 	rc = snd_pcm_hw_params_any(pcm, hw);
 	if (rc < 0) {

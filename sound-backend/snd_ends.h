@@ -44,6 +44,7 @@ void snd_end_host_buffer(const struct snd_end_params *p, uint32_t *period_frames
 struct snd_end_probe {
 	struct snd_probed_caps caps;
 	unsigned int rates[32];
+	int card;	/* the ALSA card behind the PCM, -1 if none (host jacks) */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "snd_ends.h"
+#include "snd_gain.h"
 #include "snd_proto.h"
 #include "vq_iov.h"
 
@@ -65,6 +67,12 @@ struct io_stream {
 	uint64_t completed, bytes, xruns;
 	pid_t tid;
 	int sched_fifo;
+
+	/* The target gain (float bits), written by the control thread and
+	 * read by the audio thread without a lock: control never waits. */
+	_Atomic uint32_t gain_bits;
+	/* Audio thread only (and the control side while the thread is idle). */
+	struct snd_gain_ramp ramp;
 };
 
 struct snd_io {
@@ -86,6 +94,46 @@ static void put_status(const struct iovec *iov, unsigned int n, size_t off, uint
 	snd_put_le32(&st.status, status);
 	snd_put_le32(&st.latency_bytes, latency);
 	vq_iov_from_buf(iov, n, off, &st, sizeof(st));
+}
+
+/* --- gain */
+
+static uint32_t float_bits(float f)
+{
+	uint32_t b;
+
+	memcpy(&b, &f, sizeof(b));
+	return b;
+}
+
+static float target_gain(struct io_stream *s)
+{
+	uint32_t b = atomic_load_explicit(&s->gain_bits, memory_order_relaxed);
+	float f;
+
+	memcpy(&f, &b, sizeof(f));
+	return f;
+}
+
+/* The audio thread is idle: start steady at the target (no ramp into the
+ * first period of a stream). */
+static void gain_reset(struct io_stream *s)
+{
+	snd_gain_ramp_init(&s->ramp, target_gain(s), s->period_frames);
+}
+
+static void gain_process(struct io_stream *s, void *buf, uint32_t frames)
+{
+	snd_gain_ramp_process(&s->ramp, target_gain(s), s->params.vformat, s->params.channels,
+			      buf, frames);
+}
+
+void snd_io_set_gain(struct snd_io *io, uint32_t stream_id, int32_t cdb, bool muted)
+{
+	if (!io || stream_id >= io->n)
+		return;
+	atomic_store_explicit(&io->s[stream_id].gain_bits, float_bits(snd_gain_factor(cdb, muted)),
+			      memory_order_relaxed);
 }
 
 /* --- timing helpers */
@@ -286,12 +334,18 @@ static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_re
 		pthread_mutex_unlock(&s->lock);
 		if (out) {
 			vq_iov_to_buf(r->iov, r->n_iov, r->pay_off + r->done, s->bounce, n);
+			gain_process(s, s->bounce, n / fb);
 			got = ops->write(end, s->bounce, n / fb);
+			if (got > 0)
+				snd_gain_ramp_advance(&s->ramp, (uint32_t)got);
 		} else {
 			got = ops->read(end, s->bounce, n / fb);
-			if (got > 0)
+			if (got > 0) {
+				gain_process(s, s->bounce, (uint32_t)got);
+				snd_gain_ramp_advance(&s->ramp, (uint32_t)got);
 				vq_iov_from_buf(r->iov, r->n_iov, r->pay_off + r->done, s->bounce,
 					 (size_t)got * fb);
+			}
 		}
 		pthread_mutex_lock(&s->lock);
 		if (got < 0) {
@@ -515,6 +569,7 @@ static int w_open(void *ctx, const char *name, const struct snd_end_params *p, v
 	s->wpos = 0;
 	s->last_delay = 0;
 	s->want_running = s->running = s->failed = false;
+	gain_reset(s);
 	pthread_mutex_unlock(&s->lock);
 	*handle = s;
 	return 0;
@@ -533,6 +588,7 @@ static int w_prepare(void *handle)
 	s->wpos = 0;
 	s->last_delay = 0;
 	s->failed = false;
+	gain_reset(s);
 	for (struct io_req *r = s->head; r; r = r->next) {
 		if (s->direction == VIRTIO_SND_D_OUTPUT)
 			r->done = 0;
@@ -812,6 +868,8 @@ int snd_io_create(const struct snd_io_config *cfg, const struct snd_io_stream_de
 		s->ctx = streams[i].end_ctx;
 		s->tail = &s->head;
 		s->tid = -1;
+		atomic_init(&s->gain_bits, float_bits(1.0f));
+		snd_gain_ramp_init(&s->ramp, 1.0f, 1);
 		pthread_mutex_init(&s->lock, NULL);
 		pthread_cond_init(&s->wake, &ca);
 		pthread_cond_init(&s->idle, &ca);

@@ -45,6 +45,7 @@
 #ifndef SND_IO_H
 #define SND_IO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -109,6 +110,15 @@ void snd_io_release(void *io, uint32_t stream_id);
  * pending request is dropped without completion (the rings are gone). Call
  * before snd_device_reset and before guest memory is unmapped. */
 void snd_io_reset(struct snd_io *io);
+
+/*
+ * The gain the audio thread applies to the stream's PCM (snd_gain.h), from
+ * the stream's volume/switch (snd_device_stream_gain): output before the end
+ * gets the bytes, input before the guest does. Any thread; never blocks
+ * (an atomic store the audio thread picks up with its next chunk, so within
+ * one period; changes ramp over one period). Default 0 dB: bytes unchanged.
+ */
+void snd_io_set_gain(struct snd_io *io, uint32_t stream_id, int32_t cdb, bool muted);
 
 struct snd_io_stats {
 	uint64_t completed;	/* requests completed by the audio thread or release */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_jacks.h"
 #include "snd_ctl.h"
 #include "snd_device.h"
 #include "snd_ends.h"
@@ -35,6 +36,8 @@ struct vus_device {
 	struct snd_io_stream_desc iodesc[VUS_MAX_STREAMS];
 	char names[VUS_MAX_STREAMS][SND_END_NAME_MAX];
 	uint32_t n_streams;
+	int card[VUS_MAX_STREAMS];	/* host ALSA card, -1 for null/wav */
+	struct host_jacks *jacks;
 	bool events_waiting;	/* the model queued an event since the last flush */
 	struct vq_elem *elem;	/* scratch request: ~16 KiB, control thread only */
 	uint8_t *req, *resp;
@@ -66,6 +69,24 @@ static void hook_event_queued(void *opaque)
 
 	/* Must not call back into the model here: flushed after the request. */
 	d->events_waiting = true;
+}
+
+/* Pass a stream's volume/switch to its audio thread (an atomic store). */
+static void push_gain(struct vus_device *d, uint32_t stream_id)
+{
+	int32_t cdb;
+	bool muted;
+
+	if (!snd_device_stream_gain(d->dev, stream_id, &cdb, &muted))
+		snd_io_set_gain(d->io, stream_id, cdb, muted);
+}
+
+static void hook_ctl_changed(void *opaque, uint32_t control_id)
+{
+	struct vus_device *d = opaque;
+
+	if (control_id < d->dev->n_controls)
+		push_gain(d, d->dev->controls[control_id].stream_id);
 }
 
 static void hook_io_release(void *opaque, uint32_t stream_id)
@@ -201,6 +222,41 @@ void vus_device_attach(struct vus_device *d, struct vhu_backend *b)
 	d->b = b;
 }
 
+unsigned int vus_device_fds(const struct vus_device *d, int *fds, unsigned int cap)
+{
+	return host_jacks_fds(d->jacks, fds, cap);
+}
+
+static void jack_changed(void *opaque, uint32_t jack_id, bool connected)
+{
+	struct vus_device *d = opaque;
+
+	snd_device_jack_set_connected(d->dev, jack_id, connected);
+}
+
+void vus_device_service(struct vus_device *d)
+{
+	host_jacks_service(d->jacks, jack_changed, d);
+	/* Without a frontend (or an event buffer) the event waits: the
+	 * next kick of the event queue sends it; JACK_INFO has the state. */
+	if (d->events_waiting && d->b)
+		flush_events(d);
+}
+
+unsigned int vus_device_streams_running(const struct vus_device *d)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < d->n_streams; i++)
+		n += snd_stream_running(&d->dev->streams[i]);
+	return n;
+}
+
+uint32_t vus_device_jacks(const struct vus_device *d)
+{
+	return host_jacks_count(d->jacks);
+}
+
 /* ---- building */
 
 /* What a null or wav end advertises: they take any layout (the wav end
@@ -227,14 +283,15 @@ static void fixed_caps(struct snd_stream_desc *s)
 	s->channels_max = 8;
 }
 
-static int stream_caps(const struct vus_stream_opt *so, struct snd_stream_desc *s, char *err,
-		       size_t errlen)
+static int stream_caps(const struct vus_stream_opt *so, struct snd_stream_desc *s, int *card,
+		       char *err, size_t errlen)
 {
 	struct snd_end_probe probe;
 	struct snd_pcm_caps caps;
 	char why[256] = "";
 	int r;
 
+	*card = -1;
 	if (!strcmp(so->end, "null") || !strncmp(so->end, "wav:", 4)) {
 		fixed_caps(s);
 		return 0;
@@ -251,6 +308,7 @@ static int stream_caps(const struct vus_stream_opt *so, struct snd_stream_desc *
 			 so->end);
 		return -1;
 	}
+	*card = probe.card;
 	s->formats = caps.formats;
 	s->rates = caps.rates;
 	s->channels_min = caps.channels_min;
@@ -278,7 +336,7 @@ int vus_device_create(const struct vus_opts *o, struct vus_device **out, char *e
 		const struct vus_stream_opt *so = &o->streams[i];
 		struct snd_stream_desc *s = &d->sdesc[i];
 
-		if (stream_caps(so, s, err, errlen))
+		if (stream_caps(so, s, &d->card[i], err, errlen))
 			goto fail;
 		snprintf(d->names[i], sizeof(d->names[i]), "%s", so->end);
 		s->direction = so->direction;
@@ -302,6 +360,20 @@ int vus_device_create(const struct vus_opts *o, struct vus_device **out, char *e
 		d->sdesc[i].end_ops = &snd_io_end_ops;
 		d->sdesc[i].end_ctx = snd_io_end_ctx(d->io, i);
 	}
+	{
+		struct host_jack_stream hj[VUS_MAX_STREAMS];
+
+		for (i = 0; i < d->n_streams; i++)
+			hj[i] = (struct host_jack_stream){ .card = d->card[i],
+							   .direction = d->sdesc[i].direction,
+							   .nid = d->sdesc[i].hda_fn_nid };
+		if (host_jacks_open(hj, d->n_streams, d->log_name, &d->jacks)) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	desc.jacks = host_jacks_descs(d->jacks);
+	desc.n_jacks = host_jacks_count(d->jacks);
 	desc.streams = d->sdesc;
 	desc.n_streams = d->n_streams;
 	desc.chmaps = true;
@@ -309,11 +381,14 @@ int vus_device_create(const struct vus_opts *o, struct vus_device **out, char *e
 	desc.hooks.opaque = d;
 	desc.hooks.event_queued = hook_event_queued;
 	desc.hooks.io_release = hook_io_release;
+	desc.hooks.ctl_changed = hook_ctl_changed;
 	r = snd_device_create(&desc, &d->dev);
 	if (r) {
 		snprintf(err, errlen, "building the device: %s", strerror(-r));
 		goto fail;
 	}
+	for (i = 0; i < d->n_streams; i++)
+		push_gain(d, i);
 	*out = d;
 	return 0;
 fail:
@@ -328,6 +403,7 @@ void vus_device_destroy(struct vus_device *d)
 	/* The model first: it closes the ends through the I/O layer's wrapper. */
 	snd_device_destroy(d->dev);
 	snd_io_destroy(d->io);
+	host_jacks_close(d->jacks);
 	free(d->elem);
 	free(d->req);
 	free(d->resp);

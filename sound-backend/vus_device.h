@@ -9,6 +9,7 @@
 #define VUS_DEVICE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vhost_user_backend.h"
 #include "vus_cli.h"
@@ -24,5 +25,19 @@ void vus_device_destroy(struct vus_device *d);
 extern const struct vhu_dev_ops vus_device_ops;
 /* The backend the device completes requests to (set once, before run). */
 void vus_device_attach(struct vus_device *d, struct vhu_backend *b);
+
+/*
+ * Host-side events for the control thread's loop (the host cards' jack
+ * controls, host_jacks.h): the descriptors to watch for input (how many, up
+ * to cap; fixed from create to destroy), and what to call when one is
+ * readable (on the control thread, between the server's messages): a jack
+ * change is queued for the guest and sent if the event queue has a buffer.
+ */
+unsigned int vus_device_fds(const struct vus_device *d, int *fds, unsigned int cap);
+void vus_device_service(struct vus_device *d);
+
+/* For status lines: streams STARTED now, jacks advertised. */
+unsigned int vus_device_streams_running(const struct vus_device *d);
+uint32_t vus_device_jacks(const struct vus_device *d);
 
 #endif /* VUS_DEVICE_H */

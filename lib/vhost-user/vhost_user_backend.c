@@ -576,6 +576,45 @@ static void serve_kick(struct vhu_backend *b, uint32_t q)
 	kick_device(b, q);
 }
 
+void vhu_backend_adopt(struct vhu_backend *b, int conn_fd)
+{
+	if (b->conn >= 0)
+		disconnect(b);
+	b->conn = conn_fd;
+}
+
+bool vhu_backend_connected(const struct vhu_backend *b)
+{
+	return b->conn >= 0;
+}
+
+int vhu_backend_serve_one(struct vhu_backend *b)
+{
+	struct vhu_msg m;
+	const char *why = NULL;
+	int r;
+
+	if (b->conn < 0)
+		return -1;
+	r = vhu_recv(b->conn, &m, VHU_FROM_FRONTEND, RECV_TIMEOUT_MS, &why);
+	if (r) {
+		if (r == -ECONNRESET)
+			blog(b, "frontend disconnected");
+		else
+			blog(b, "bad message from the frontend (%s): dropping it",
+			     why ? why : strerror(-r));
+		disconnect(b);
+		return -1;
+	}
+	r = handle(b, &m);
+	vhu_msg_close_fds(&m);
+	if (r) {
+		disconnect(b);
+		return -1;
+	}
+	return 0;
+}
+
 int vhu_backend_run(struct vhu_backend *b, volatile int *stop, int stop_fd)
 {
 	struct pollfd p[2 + VHU_BACKEND_MAX_QUEUES];
@@ -616,27 +655,8 @@ int vhu_backend_run(struct vhu_backend *b, volatile int *stop, int stop_fd)
 			blog(b, "frontend connected");
 			continue;
 		}
-		if (p[i].revents) {
-			struct vhu_msg m;
-			const char *why = NULL;
-
-			r = vhu_recv(b->conn, &m, VHU_FROM_FRONTEND, RECV_TIMEOUT_MS, &why);
-			if (r) {
-				if (r == -ECONNRESET)
-					blog(b, "frontend disconnected");
-				else
-					blog(b, "bad message from the frontend (%s): dropping it",
-					     why ? why : strerror(-r));
-				disconnect(b);
-				continue;
-			}
-			r = handle(b, &m);
-			vhu_msg_close_fds(&m);
-			if (r) {
-				disconnect(b);
-				continue;
-			}
-		}
+		if (p[i].revents && vhu_backend_serve_one(b))
+			continue;
 		for (i = i + 1; i < n && b->conn >= 0; i++)
 			if (p[i].revents && b->vr[qof[i]].kick == p[i].fd)
 				serve_kick(b, qof[i]);

@@ -70,7 +70,9 @@ void vhu_backend_destroy(struct vhu_backend *b);
 /*
  * Serve frontends until *stop becomes true (checked at least every
  * 200 ms) or stop_fd (-1: none) becomes readable. Returns 0 then, or
- * -errno when accepting fails for good.
+ * -errno when accepting fails for good. The connection is kept: calling it
+ * again resumes serving (vhost-user-sound's loop does so after handling
+ * the events that made its stop_fd, an epoll set, readable).
  */
 int vhu_backend_run(struct vhu_backend *b, volatile int *stop, int stop_fd);
 
@@ -91,6 +93,20 @@ void vhu_backend_push(struct vhu_backend *b, uint32_t q, uint16_t head, uint32_t
  * returns true (requests arrived in between).
  */
 bool vhu_backend_notify_enable(struct vhu_backend *b, uint32_t q, bool enable);
+
+/*
+ * The message dispatcher without the accept/poll loop (unit tests and the
+ * fuzz target use these; vhu_backend_run does the same): adopt conn_fd, a
+ * connected stream socket (owned from now on; a current frontend is dropped
+ * first, -1 only drops it), then serve its messages one at a time. Returns
+ * 0 when the message was handled, -1 when the connection was dropped (bad
+ * message, refused request, peer gone: the device was reset) or there is
+ * none. Waits for a message that has started to arrive, never forever.
+ */
+void vhu_backend_adopt(struct vhu_backend *b, int conn_fd);
+int vhu_backend_serve_one(struct vhu_backend *b);
+/* A frontend is connected (for status reports and tests). Control thread. */
+bool vhu_backend_connected(const struct vhu_backend *b);
 
 /* Listening UNIX socket at path (a stale socket file is replaced); fd or -errno. */
 int vhu_listen_unix(const char *path);

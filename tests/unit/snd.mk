@@ -8,12 +8,13 @@
 # them) and adds these targets:
 #   snd-lib          build/sound-backend/libsnddev.a (via sound-backend/Makefile)
 #   snd-unit-tests   the test programs (and the guest program below)
-#   snd-guest-progs  build/tests/e2e/snd-end-alsa-test (run in the VM bench)
-#                    and the backend below (the e2e tests run it)
+#   snd-guest-progs  build/tests/e2e/snd-end-alsa-test and snd-jack-ctl (run
+#                    in the VM bench) and the backend below (the e2e tests run it)
 #   snd-backend      build/sound-backend/vhost-user-sound (sound-backend/Makefile
 #                    "backend"; links build/lib/libvirtqueue.a, built first)
 #   check-snd-unit   run them
-# and registers the fuzz target snd_ctl in FUZZERS (run by check-fuzz).
+# and registers the fuzz targets snd_ctl and vhost_user_backend in FUZZERS
+# (run by check-fuzz).
 # Uses BUILD, CC, CFLAGS, LDFLAGS from the including Makefile when set.
 
 BUILD ?= build
@@ -32,7 +33,8 @@ SND_PROTO_CPPFLAGS := $(shell printf '\#include <linux/virtio_snd.h>\nint x = VI
 
 SND_IO_LIB = $(BUILD)/sound-backend/libsndio.a
 SND_UNIT_TESTS = $(SND_UNIT_DIR)/test_snd_format $(SND_UNIT_DIR)/test_snd_stream \
-	$(SND_UNIT_DIR)/test_snd_ctl $(SND_UNIT_DIR)/test_snd_ends $(SND_UNIT_DIR)/test_snd_io
+	$(SND_UNIT_DIR)/test_snd_ctl $(SND_UNIT_DIR)/test_snd_ends $(SND_UNIT_DIR)/test_snd_io \
+	$(SND_UNIT_DIR)/test_snd_gain $(SND_UNIT_DIR)/test_snd_jack
 UNIT_TESTS += $(SND_UNIT_TESTS)
 
 .PHONY: snd-lib snd-unit-tests check-snd-unit snd-guest-progs
@@ -57,16 +59,23 @@ $(SND_UNIT_DIR)/test_snd_ctl: $(SND_UNIT_DIR)/test_snd_ctl.o \
 		$(SND_UNIT_DIR)/test_snd_fake_end.o $(SND_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SND_LIB) $(SND_CMOCKA_LIBS)
 
+$(SND_UNIT_DIR)/test_snd_jack: $(SND_UNIT_DIR)/test_snd_jack.o \
+		$(SND_UNIT_DIR)/test_snd_fake_end.o $(SND_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SND_LIB) $(SND_CMOCKA_LIBS)
+
 # The ends and the I/O layer (libsndio.a: -lasound -pthread).
 $(SND_IO_LIB): snd-lib ;
 $(SND_UNIT_DIR)/test_snd_ends: $(SND_UNIT_DIR)/test_snd_ends.o $(SND_IO_LIB) $(SND_LIB) \
 		$(BUILD)/lib/libvirtqueue.a
 	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(BUILD)/lib/libvirtqueue.a \
-		$(SND_CMOCKA_LIBS) -lasound -pthread
+		$(SND_CMOCKA_LIBS) -lasound -pthread -lm
 $(SND_UNIT_DIR)/test_snd_io: $(SND_UNIT_DIR)/test_snd_io.o $(SND_IO_LIB) $(SND_LIB) \
 		$(BUILD)/lib/libvirtqueue.a
 	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(BUILD)/lib/libvirtqueue.a \
-		$(SND_CMOCKA_LIBS) -lasound -pthread
+		$(SND_CMOCKA_LIBS) -lasound -pthread -lm
+
+$(SND_UNIT_DIR)/test_snd_gain: $(SND_UNIT_DIR)/test_snd_gain.o $(SND_IO_LIB) $(SND_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(SND_CMOCKA_LIBS) -lasound -lm
 
 # Guest-side program of the VM bench (tests/e2e/snd-end-alsa.test).
 SND_GUEST_DIR = $(BUILD)/tests/e2e
@@ -75,7 +84,12 @@ $(SND_GUEST_DIR)/snd-end-alsa-test: tests/e2e/guest/snd-end-alsa-test.c $(SND_IO
 		$(BUILD)/lib/libvirtqueue.a $(wildcard $(SND_DIR)/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(SND_UNIT_CFLAGS) $(SND_PROTO_CPPFLAGS) -I$(SND_DIR) $(LDFLAGS) -o $@ $< \
-		$(SND_IO_LIB) $(SND_LIB) $(BUILD)/lib/libvirtqueue.a -lasound -pthread
+		$(SND_IO_LIB) $(SND_LIB) $(BUILD)/lib/libvirtqueue.a -lasound -pthread -lm
+# Adds/sets a user-defined jack control (tests/e2e/snd-jack.test).
+SND_GUEST_PROGS += $(SND_GUEST_DIR)/snd-jack-ctl
+$(SND_GUEST_DIR)/snd-jack-ctl: tests/e2e/guest/snd-jack-ctl.c
+	@mkdir -p $(@D)
+	$(CC) $(SND_UNIT_CFLAGS) $(LDFLAGS) -o $@ $< -lasound
 snd-guest-progs: $(SND_GUEST_PROGS) snd-backend
 
 # The vhost-user-sound process. libvirtqueue.a comes from the including
@@ -111,3 +125,21 @@ $(SND_UNIT_DIR)/test_vhost_user_backend: tests/unit/test_vhost_user_backend.c $(
 	@mkdir -p $(@D)
 	$(CC) $(SND_UNIT_CFLAGS) -Ilib/vhost-user -Ilib/virtqueue $(LDFLAGS) -o $@ $< \
 		$(SND_VHU_LIB) $(SND_VQ_LIB) $(SND_CMOCKA_LIBS) -pthread
+
+# --- libFuzzer target: the vhost-user backend server with the sound device
+# behind it (tests/fuzz/fuzz_vhost_user_backend.c), all sources instrumented.
+SND_VHU_FUZZ_SRCS = tests/fuzz/fuzz_vhost_user_backend.c \
+	$(addprefix lib/vhost-user/,vhost_user_msg.c vhost_user_io.c vhost_user_backend.c \
+		vhost_user_guard.c) \
+	$(wildcard lib/virtqueue/*.c) \
+	$(addprefix $(SND_DIR)/,snd_format.c snd_stream.c snd_events.c snd_controls.c \
+		snd_device.c snd_ctl.c end_pace.c end_null.c end_wav.c end_alsa.c snd_ends.c \
+		snd_gain.c snd_io.c snd_jackmap.c host_jacks.c vus_device.c)
+
+$(FUZZ_DIR)/fuzz_vhost_user_backend: $(SND_VHU_FUZZ_SRCS) $(wildcard $(SND_DIR)/*.h) \
+		$(wildcard lib/vhost-user/*.h) $(wildcard lib/virtqueue/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SND_PROTO_CPPFLAGS) -I$(SND_DIR) -Ilib/vhost-user \
+		-Ilib/virtqueue -pthread -o $@ $(SND_VHU_FUZZ_SRCS) -lasound -lm
+
+FUZZERS += vhost_user_backend

@@ -108,13 +108,20 @@ static void test_null_paced(void **state)
 		assert_true(ns <= 10000000ull + 1000);
 		usleep(ns ? (useconds_t)(ns / 1000) + 100 : 100);
 	}
-	/* consumed = total - delay = 48000 * elapsed, within 2 periods */
+	/* consumed = total - delay = 48000 * elapsed, within 2 periods; never
+	 * more. A loaded machine may starve this thread for longer than the
+	 * 40 ms buffer: the end then underruns (counted) and consumes less,
+	 * which is right, so the lower bound holds only without underruns. */
 	ops->delay_frames(h, &d);
+	assert_int_equal(ops->stats(h, &st), 0);
 	{
 		double elapsed = (double)(now_ns() - t0) / 1e9;
 		double consumed = (double)(total - d);
 
-		assert_true(consumed > 48000 * elapsed - 2 * 480);
+		if (!st.xruns)
+			assert_true(consumed > 48000 * elapsed - 2 * 480);
+		else
+			assert_true(consumed > 4 * 480);
 		assert_true(consumed < 48000 * elapsed + 2 * 480);
 	}
 	/* stop keeps what is queued, the clock stands still */
@@ -255,8 +262,10 @@ static void test_wav_headers(void **state)
 static void test_wav_roundtrip_and_mismatch(void **state)
 {
 	const struct snd_end_ops *ops = &snd_end_wav_ops;
+	/* 10 ms periods: a loaded machine may sleep past a shorter buffer,
+	 * and an overrun would skip frames of the read-back */
 	struct snd_end_params p = params(VIRTIO_SND_D_OUTPUT, VIRTIO_SND_PCM_FMT_S24, 6, 48000,
-					 48, 4);
+					 480, 4);
 	char name[96];
 	uint8_t data[24 * 30], got[24 * 30];
 	void *h, *w;

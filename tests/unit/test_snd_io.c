@@ -467,6 +467,100 @@ static void test_rx_wav_mismatch(void **state)
 	fx_teardown(&f);
 }
 
+/* The stream's gain reaches the end's bytes: -6.02 dB halves every sample
+ * (set before PREPARE: no ramp), muted gives exact zeros of the same
+ * length, and a change while running takes effect within a period. */
+static void test_tx_wav_gain(void **state)
+{
+	struct fx f;
+	char name[80], path[64];
+	const int n = 16;
+	struct req *r[16];
+	uint32_t used;
+	uint8_t *file;
+	size_t len;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "gain");
+	snprintf(name, sizeof(name), "wav:%s", path);
+	fx_setup(&f, name, "null", 0);
+	snd_io_set_gain(f.io, 0, -602, false);
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < n; i++) {
+		r[i] = tx_req(0, PERIOD_BYTES, (uint32_t)i + 7);
+		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[i], &used), 0);
+	}
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	/* (a loaded machine may report more than two by now) */
+	assert_true(wait_completed(&f, 2, 2000) >= 2);
+	/* mute while running: from the next chunk on (at most a period of
+	 * ramp), the end gets zeros */
+	snd_io_set_gain(f.io, 0, -602, true);
+	assert_int_equal(wait_completed(&f, n, 3000), n);
+	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_release(&f.s[0]), VIRTIO_SND_S_OK);
+	file = slurp(path, &len);
+	assert_int_equal(len, 44 + (size_t)n * PERIOD_BYTES);
+	/* halved until the mute (at least the two periods completed before
+	 * it), then at most one period of fade, then exact zeros to the end
+	 * (at least a period of them: the mute came periods before the end) */
+	{
+		size_t k, mute = len;
+
+		for (k = 0; k < (size_t)n * PERIOD_BYTES; k += 2) {
+			const struct req *q = r[k / PERIOD_BYTES];
+			int in = (int16_t)snd_get_le16(q->payload + k % PERIOD_BYTES);
+			int out = (int16_t)snd_get_le16(file + 44 + k);
+
+			/* -6.02 dB is 0.50003: rounding plus that */
+			if (abs(2 * out - in) > 2 + abs(in) / 5000) {
+				mute = 44 + k;
+				break;
+			}
+		}
+		assert_true(mute >= 44 + 2 * PERIOD_BYTES);
+		assert_true(mute + 2 * PERIOD_BYTES <= len);
+		for (k = mute + PERIOD_BYTES; k < len; k++)
+			assert_int_equal(file[k], 0);
+	}
+	free(file);
+	for (int i = 0; i < n; i++)
+		req_free(r[i]);
+	unlink(path);
+	fx_teardown(&f);
+}
+
+/* Capture: a muted stream hands the guest exact zeros. */
+static void test_rx_gain_muted(void **state)
+{
+	struct fx f;
+	char name[80], path[64];
+	struct req *r;
+	uint32_t used;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "capmute");
+	write_wav(path, 1000, 2, RATE);
+	snprintf(name, sizeof(name), "wav:%s", path);
+	fx_setup(&f, "null", name, 0);
+	snd_io_set_gain(f.io, 1, 0, true);
+	assert_int_equal(set_params(&f.s[1], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[1]), VIRTIO_SND_S_OK);
+	r = rx_req(1, PERIOD_BYTES);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_INPUT, r, &used), 0);
+	assert_int_equal(snd_stream_start(&f.s[1]), VIRTIO_SND_S_OK);
+	assert_int_equal(wait_completed(&f, 1, 3000), 1);
+	assert_int_equal(r->used, PERIOD_BYTES + 8);
+	for (uint32_t k = 0; k < PERIOD_BYTES; k++)
+		assert_int_equal(r->payload[k], 0);
+	req_free(r);
+	assert_int_equal(snd_stream_stop(&f.s[1]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_release(&f.s[1]), VIRTIO_SND_S_OK);
+	unlink(path);
+	fx_teardown(&f);
+}
+
 static void test_held_while_stopped(void **state)
 {
 	struct fx f;
@@ -730,6 +824,8 @@ int main(void)
 		cmocka_unit_test(test_tx_wav_bitexact),
 		cmocka_unit_test(test_rx_wav_loops),
 		cmocka_unit_test(test_rx_wav_mismatch),
+		cmocka_unit_test(test_tx_wav_gain),
+		cmocka_unit_test(test_rx_gain_muted),
 		cmocka_unit_test(test_held_while_stopped),
 		cmocka_unit_test(test_release_completes_all),
 		cmocka_unit_test(test_set_params_while_held),
