@@ -87,6 +87,8 @@ $(UNIT_DIR)/test_vq: $(UNIT_DIR)/test_vq.o $(LIB_DIR)/libvirtqueue.a
 include tests/unit/snd.mk
 # adapter/ and lib/vhost-user/ (their Makefiles come in through adapter.mk)
 include tests/unit/adapter.mk
+# the zone policy daemon vlo-zoned and zonectl, their unit tests and fuzzers
+include policy/policy.mk
 UNIT_TESTS += $(ADAPTER_UNIT_TESTS)
 
 unit-tests: $(UNIT_TESTS)
