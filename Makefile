@@ -124,7 +124,8 @@ transport-tests: setup
 
 # checkpatch --strict on the driver (checkpatch comes from linux-source-6.12).
 lint: setup
-	$(MAKE) -C driver lint
+	$(MAKE) -C driver lint KDIR=$(KDIR)
+	scripts/lint/user
 
 # --- tests
 check: all module-compat lint check-unit check-fuzz check-e2e

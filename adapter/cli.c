@@ -227,7 +227,7 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
 			c->iova_size = (uint64_t)v << 20;
 		}
 	}
-	if (!c->ndev)
+	if (!c->ndev || !cur)
 		ERR("no --device given (see --help)");
 	if (!cur->socket_path)
 		ERR("--device %s has no --socket-path", cur->arg);

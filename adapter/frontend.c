@@ -63,6 +63,8 @@ static int call(struct frontend *fe, struct vhu_msg *m, struct vhu_msg *reply)
 	const char *why = NULL;
 	int r;
 
+	/* A reply that fails to arrive leaves nothing from an earlier one. */
+	memset(reply, 0, sizeof(*reply));
 	r = vhu_send(fe->sock, m);
 	if (r)
 		return io_fail(fe, "sending", m->request, r, NULL);

@@ -362,8 +362,9 @@ static int zone_check(struct parser *p, struct zone *z, const struct zone_keys_s
 		return fail(p, s->at[K_NICE], "zone %s: sched.nice needs sched.policy other or "
 			    "batch", z->name);
 	if (!s->at[K_NODE]) {
-		strcpy(z->node, "vlo.zone.");
-		strcat(z->node, z->name);	/* 9 + at most 15 characters */
+		/* "vlo.zone." + a name of at most ZONE_NAME_MAX: fits */
+		memcpy(z->node, "vlo.zone.", 9);
+		memcpy(z->node + 9, z->name, strlen(z->name) + 1);
 	}
 	return 0;
 }

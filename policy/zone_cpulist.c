@@ -36,7 +36,7 @@ int zone_cpulist_parse(const char *s, const cpu_set_t *allowed, cpu_set_t *set, 
 	}
 	for (;;) {
 		const char *start = p;
-		int lo, hi, rc;
+		int lo = 0, hi, rc;
 
 		rc = parse_cpu(&p, &lo);
 		hi = lo;

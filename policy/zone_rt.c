@@ -152,7 +152,7 @@ static void add(char *buf, size_t len, int *n, const char *fmt, ...)
 	va_list ap;
 
 	if (*n && used + 2 < len) {
-		strcpy(buf + used, "; ");
+		memcpy(buf + used, "; ", 3);
 		used += 2;
 	}
 	if (used < len) {

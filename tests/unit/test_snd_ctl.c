@@ -128,8 +128,8 @@ static void expect_status(struct fixture *fx, const void *req, size_t len, size_
 	size_t n = call(fx, req, len, cap);
 
 	if (status(fx) != want)
-		fail_msg("code 0x%x len %zu: status 0x%x, want 0x%x", snd_get_le32(req), len,
-			 status(fx), want);
+		fail_msg("code 0x%x len %zu: status 0x%x, want 0x%x",
+			 req && len >= 4 ? snd_get_le32(req) : 0, len, status(fx), want);
 	assert_int_equal(n, 4);
 	/* nothing written past the status */
 	if (cap > 4)

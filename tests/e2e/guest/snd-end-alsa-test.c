@@ -89,8 +89,10 @@ static int play(const char *pcm, const char *path, unsigned int period_ms)
 		return 1;
 	}
 	buf = malloc(64u << 20);
-	if (!buf)
+	if (!buf) {
+		fclose(fp);
 		return 1;
+	}
 	len = fread(buf, 1, 64u << 20, fp);
 	fclose(fp);
 	while (pos + 8 <= len) {
