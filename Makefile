@@ -85,6 +85,8 @@ $(UNIT_DIR)/test_vq: $(UNIT_DIR)/test_vq.o $(LIB_DIR)/libvirtqueue.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 include tests/unit/snd.mk
+# guest programs of the sound end-to-end tests (snd-pace, snd-pause)
+include tests/e2e/guest/guest.mk
 # adapter/ and lib/vhost-user/ (their Makefiles come in through adapter.mk)
 include tests/unit/adapter.mk
 # the zone policy daemon vlo-zoned and zonectl, their unit tests and fuzzers
