@@ -89,6 +89,8 @@ include tests/unit/snd.mk
 include tests/e2e/guest/guest.mk
 # adapter/ and lib/vhost-user/ (their Makefiles come in through adapter.mk)
 include tests/unit/adapter.mk
+# the zone router (PipeWire) and its probe; policy/policy.mk includes it too
+include policy/router.mk
 # the zone policy daemon vlo-zoned and zonectl, their unit tests and fuzzers
 include policy/policy.mk
 UNIT_TESTS += $(ADAPTER_UNIT_TESTS)
