@@ -7,6 +7,16 @@
 . "$(dirname "$0")/snd-lib.sh"
 BACKEND_WRAP=${BACKEND_WRAP-valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9}
 command -v valgrind >/dev/null || BACKEND_WRAP=
+# valgrind makes the backend some 30 times slower: under a loaded TCG host a
+# control reply can then miss virtio_snd's 1 s timeout. That is no fault of
+# the backend, and a late reply during probe meets a Linux 6.12 virtio_snd
+# bug (virtsnd_remove completes the pending messages before resetting the
+# device, so the late completion list_del()s one twice: kernel BUG). Give
+# the valgrind run 10 s.
+[ -n "$BACKEND_WRAP" ] && SND_MSG_TIMEOUT_MS=${SND_MSG_TIMEOUT_MS:-10000}
+# The card removed in mid-stream on purpose: virtio_snd's STOP and RELEASE
+# for the open stream cannot reach a device that is gone.
+SND_KLOG_EXPECTED='failed to send control message \(0x0000010[35]\)'
 load_module
 fmt=(-f S16_LE -r 48000 -c 2)
 "$TOOLS/wavgen" "${fmt[@]}" -d 1 --seed 41 "$WORK/one.wav"
