@@ -269,8 +269,8 @@ void vlo_fail_start(struct vlo_dev *vlo)
 void vlo_fail_work(struct work_struct *work)
 {
 	struct vlo_dev *vlo = container_of(work, struct vlo_dev, fail_work);
-	unsigned int i, done;
-	bool lost;
+	unsigned int i;
+	bool lost, deliver;
 
 	for (i = 0; i < vlo->num_queues; i++) {
 		struct vlo_queue *q = &vlo->queues[i];
@@ -281,14 +281,21 @@ void vlo_fail_work(struct work_struct *work)
 			continue;
 		}
 		spin_lock(&q->track_lock);
-		done = 0;
 		lost = false;
+		deliver = false;
 		if (q->track) {
-			done = vlo_fail_queue(vlo, q->track);
+			unsigned int done = vlo_fail_queue(vlo, q->track);
+
 			lost = q->track->lost;
+			/*
+			 * Good entries the backend wrote before a bad one were
+			 * accepted but never delivered: the driver must see them
+			 * even when nothing was left in flight to fail.
+			 */
+			deliver = done || (!lost && !q->track->stopped);
 		}
 		spin_unlock(&q->track_lock);
-		if (done) {
+		if (deliver) {
 			/* virtio_ring may have seen a bad entry first. */
 			if (virtqueue_is_broken(q->vq))
 				__virtqueue_unbreak(q->vq);

@@ -19,6 +19,24 @@
  *                         stays idle for longer than that (and keeps
  *                         working), then stops answering but stays open:
  *                         dd must fail after the bound, not before
+ *   vlo-test rng-dead     the rng device never answers; a /dev/hwrng reader
+ *                         waits and ends soon after the device is closed
+ *   vlo-test rng-badlen   the rng device reports 64 KiB used for each
+ *                         buffer: readers get only its bytes, never memory
+ *                         from past the driver's buffer
+ *   vlo-test blk-spurious 50 calls with nothing used while a request waits:
+ *                         ignored, the request then completes correctly
+ *   vlo-test blk-badid    a used entry for a head in range but not in
+ *                         flight: the device breaks, dd fails soon
+ *   vlo-test blk-dup      a request served and its head used twice in one
+ *                         batch: dd ends soon (data or error), device broken
+ *   vlo-test blk-fds      kick/call hooks cleared, eventfds, memory fd and
+ *                         mapping closed and replaced mid-request: the
+ *                         request completes; then closed for good and the
+ *                         device closed: dd fails soon
+ *   vlo-test blk-poke     the backend writes a request header (device-
+ *                         readable) and reads an unmapped window page:
+ *                         SIGBUS both, and the request still completes
  *
  * Exit status 0 on success; every failure prints one line on stderr.
  */
@@ -430,6 +448,8 @@ struct rng_dev {
 	struct vlo_create c;
 	uint8_t *win;
 	volatile bool stop;
+	volatile bool mute;	/* never answer (rng) */
+	volatile uint32_t len_lie;	/* not 0: the used len reported (rng) */
 	/* queue 0, once the driver set it up */
 	unsigned int num;
 	uint64_t desc, avail, used;
@@ -490,7 +510,7 @@ static void rng_serve(struct rng_dev *r)
 		idx = used[1];
 		u = (volatile uint32_t *)(used + 2) + 2 * (idx % r->num);
 		u[0] = head;
-		u[1] = d.len;
+		u[1] = r->len_lie ? r->len_lie : d.len;
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 		used[1] = idx + 1;
 		r->last_avail++;
@@ -553,7 +573,7 @@ static void *rng_thread(void *arg)
 		if (pfd[1].revents & POLLIN) {
 			if (read(r->kick, &cnt, sizeof(cnt)) < 0)
 				continue;
-			if (r->ready && r->num)
+			if (r->ready && r->num && !r->mute)
 				rng_serve(r);
 		}
 	}
@@ -591,39 +611,38 @@ static char *find_virtio_rng(const char *before)
 	return NULL;
 }
 
-static int cmd_rng(void)
+/*
+ * Create the user-space virtio-rng device @r on @ctl, start its thread, wait
+ * for virtio_rng to bind and make it the current hwrng; returns its name.
+ */
+static char *rng_bind(const char *mode, struct rng_dev *r, int ctl, pthread_t *thr)
 {
-	struct rng_dev r = { 0 };
 	struct vlo_queue_fd q = { .queue = 0 };
-	uint8_t data[64];
 	char before[520] = " ";
-	pthread_t thr;
 	char *name = NULL;
-	int ctl = open_ctl();
 	int fd, i;
-	ssize_t n;
 
-	default_create(&r.c, VIRTIO_ID_RNG);
+	default_create(&r->c, VIRTIO_ID_RNG);
 	/* A desc table of one whole page, which the module makes read-only. */
-	r.c.max_queue_size = 256;
-	r.dev = create(ctl, &r.c);
-	if (r.dev < 0)
-		die("rng: create: %s", strerror(errno));
-	r.mem = ioctl(r.dev, VLO_IOC_GET_MEMFD);
-	r.kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	r.call = eventfd(0, EFD_CLOEXEC);
-	if (r.mem < 0 || r.kick < 0 || r.call < 0)
-		die("rng: memfd/eventfd: %s", strerror(errno));
-	r.win = mmap(NULL, r.c.iova_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		     r.mem, r.c.iova_base);
-	if (r.win == MAP_FAILED)
-		die("rng: mmap: %s", strerror(errno));
-	q.fd = r.kick;
-	if (ioctl(r.dev, VLO_IOC_SET_KICK, &q))
-		die("rng: set kick: %s", strerror(errno));
-	q.fd = r.call;
-	if (ioctl(r.dev, VLO_IOC_SET_CALL, &q))
-		die("rng: set call: %s", strerror(errno));
+	r->c.max_queue_size = 256;
+	r->dev = create(ctl, &r->c);
+	if (r->dev < 0)
+		die("%s: create: %s", mode, strerror(errno));
+	r->mem = ioctl(r->dev, VLO_IOC_GET_MEMFD);
+	r->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r->call = eventfd(0, EFD_CLOEXEC);
+	if (r->mem < 0 || r->kick < 0 || r->call < 0)
+		die("%s: memfd/eventfd: %s", mode, strerror(errno));
+	r->win = mmap(NULL, r->c.iova_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      r->mem, r->c.iova_base);
+	if (r->win == MAP_FAILED)
+		die("%s: mmap: %s", mode, strerror(errno));
+	q.fd = r->kick;
+	if (ioctl(r->dev, VLO_IOC_SET_KICK, &q))
+		die("%s: set kick: %s", mode, strerror(errno));
+	q.fd = r->call;
+	if (ioctl(r->dev, VLO_IOC_SET_CALL, &q))
+		die("%s: set call: %s", mode, strerror(errno));
 	rng_available(before + 1, sizeof(before) - 2);
 	for (i = 0; before[i]; i++)
 		if (before[i] == '\n')
@@ -631,19 +650,33 @@ static int cmd_rng(void)
 	i = (int)strlen(before);	/* at most sizeof(before) - 2: room for one more */
 	before[i] = ' ';
 	before[i + 1] = '\0';
-	if (pthread_create(&thr, NULL, rng_thread, &r))
-		die("rng: thread");
-	if (ioctl(r.dev, VLO_IOC_START))
-		die("rng: start: %s", strerror(errno));
+	if (pthread_create(thr, NULL, rng_thread, r))
+		die("%s: thread", mode);
+	if (ioctl(r->dev, VLO_IOC_START))
+		die("%s: start: %s", mode, strerror(errno));
 
 	for (i = 0; i < 100 && !(name = find_virtio_rng(before)); i++)
 		usleep(100000);
 	if (!name)
-		die("rng: no virtio_rng in rng_available (driver did not bind)");
+		die("%s: no virtio_rng in rng_available (driver did not bind)", mode);
 	fd = open("/sys/class/misc/hw_random/rng_current", O_WRONLY);
 	if (fd < 0 || write(fd, name, strlen(name)) < 0)
-		die("rng: select %s: %s", name, strerror(errno));
+		die("%s: select %s: %s", mode, name, strerror(errno));
 	close(fd);
+	return name;
+}
+
+static int cmd_rng(void)
+{
+	struct rng_dev r = { 0 };
+	uint8_t data[64];
+	pthread_t thr;
+	char *name;
+	int ctl = open_ctl();
+	int fd, i;
+	ssize_t n;
+
+	name = rng_bind("rng", &r, ctl, &thr);
 	fd = open("/dev/hwrng", O_RDONLY);
 	if (fd < 0)
 		die("rng: /dev/hwrng: %s", strerror(errno));
@@ -719,11 +752,39 @@ struct blk_dev {
 	volatile unsigned int pending;	/* requests seen while stalled */
 	volatile bool done_garbage;
 	volatile bool frozen;	/* alive, but never looks at the rings again */
+	volatile int trick;	/* what to answer a stalled request with */
+	volatile bool parked;	/* the thread touches nothing (fds change) */
+	volatile bool broken;	/* a VLO_EV_BROKEN event arrived */
+	volatile unsigned long rounds;	/* of the thread's loop */
+	volatile bool poke;	/* probe outside the next request's buffers */
+	volatile int poked;	/* 1: both probes gave SIGBUS; -1, -2: not */
+	char disk_path[64];	/* /dev/vdX */
 };
 
 static uint8_t blk_pattern(size_t off)
 {
 	return (uint8_t)(off / 512 * 7 + off % 251);
+}
+
+static int probe(volatile const uint8_t *p);
+static int probe_write(volatile uint8_t *p);
+
+/*
+ * A backend touching what it was not given: the request header is the
+ * driver's (device-readable only), and the last page of the window is not
+ * mapped for anything this early. Both must give SIGBUS.
+ */
+static void blk_poke(struct blk_dev *b, uint8_t *hdr)
+{
+	struct rng_dev *r = &b->r;
+
+	b->poke = false;
+	if (!probe_write(hdr))
+		b->poked = -1;
+	else if (!probe(r->win + r->c.iova_size - 4096))
+		b->poked = -2;
+	else
+		b->poked = 1;
 }
 
 /* Serve one chain; 0 on success. */
@@ -752,6 +813,8 @@ static int blk_request(struct blk_dev *b, uint16_t head, uint32_t *used_len)
 	status = iova_ptr(r, chain[n - 1].addr + chain[n - 1].len - 1, 1);
 	if (!hdr || !status)
 		return -1;
+	if (b->poke)
+		blk_poke(b, hdr);
 	memcpy(&type, hdr, 4);
 	memcpy(&off, hdr + 8, 8);
 	off *= 512;
@@ -785,6 +848,53 @@ static int blk_request(struct blk_dev *b, uint16_t head, uint32_t *used_len)
 	return 0;
 }
 
+enum blk_trick { TRICK_NONE, TRICK_BADID, TRICK_DUP };
+
+/*
+ * Answer the first stalled request with a used entry that names a head in
+ * range but not in flight (BADID), or serve it and return its head twice in
+ * one batch (DUP). Then signal the call eventfd and do nothing more.
+ */
+static void blk_trick(struct blk_dev *b, volatile uint16_t *avail,
+		      volatile uint16_t *used)
+{
+	struct rng_dev *r = &b->r;
+	uint16_t head = avail[2 + r->last_avail % r->num];
+	uint16_t idx = used[1];
+	volatile uint32_t *u0 = (volatile uint32_t *)(used + 2) + 2 * (idx % r->num);
+	volatile uint32_t *u1 = (volatile uint32_t *)(used + 2) +
+				2 * ((uint16_t)(idx + 1) % r->num);
+	uint32_t len = 0;
+	uint64_t one = 1;
+
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (head >= r->num) {
+		snprintf(r->error, sizeof(r->error), "bad head %u", head);
+		return;
+	}
+	if (b->trick == TRICK_BADID) {
+		u0[0] = (head + 1) % r->num;	/* one request only: not in flight */
+		u0[1] = 1;
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		used[1] = idx + 1;
+	} else {
+		if (blk_request(b, head, &len)) {
+			snprintf(r->error, sizeof(r->error), "bad request");
+			return;
+		}
+		u0[0] = head;
+		u0[1] = len;
+		u1[0] = head;
+		u1[1] = len;
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		used[1] = idx + 2;
+	}
+	r->last_avail++;
+	b->done_garbage = true;
+	if (write(r->call, &one, sizeof(one)) != sizeof(one))
+		snprintf(r->error, sizeof(r->error), "call: %s", strerror(errno));
+}
+
 static void blk_serve(struct blk_dev *b)
 {
 	struct rng_dev *r = &b->r;
@@ -801,6 +911,10 @@ static void blk_serve(struct blk_dev *b)
 	if (b->stall) {
 		/* Count what we are sitting on; never answer it. */
 		b->pending = (uint16_t)(avail[1] - r->last_avail);
+		if (b->trick && b->pending) {
+			blk_trick(b, avail, used);
+			return;
+		}
 		if (!b->garbage || !b->pending)
 			return;
 		/* An id out of range, a huge len and an index far ahead. */
@@ -855,6 +969,12 @@ static void *blk_thread(void *arg)
 	int i;
 
 	while (!r->stop) {
+		b->rounds++;
+		if (b->parked) {
+			usleep(10000);
+			continue;
+		}
+		pfd[1].fd = r->kick;	/* may have been replaced */
 		if (poll(pfd, 2, 50) < 0)
 			break;
 		if (pfd[0].revents & POLLIN) {
@@ -862,6 +982,8 @@ static void *blk_thread(void *arg)
 			for (i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++)
 				if (ev[i].type != VLO_EV_BROKEN)
 					rng_event(r, &ev[i]);
+				else
+					b->broken = true;
 		}
 		if (pfd[1].revents & POLLIN &&
 		    read(r->kick, &cnt, sizeof(cnt)) < 0)
@@ -958,29 +1080,26 @@ static void blk_read_check(const char *mode, const char *dev, off_t off)
 	close(fd);
 }
 
-static int cmd_blk(enum blk_mode m)
+/*
+ * Create the user-space virtio-blk device @b on @ctl (with a stall bound
+ * if @stall_ms), start its thread and wait for its disk: its /dev path
+ * goes to @dev, its name is returned.
+ */
+static char *blk_setup(const char *mode, struct blk_dev *b, int ctl,
+		       uint32_t stall_ms, pthread_t *thr, char *dev, size_t size)
 {
-	static const char *const names[] = { "blk-dead", "blk-garbage", "blk-hung" };
-	const char *mode = names[m];
-	bool garbage = m == BLK_GARBAGE;
-	static struct blk_dev b;
-	struct rng_dev *r = &b.r;
+	struct rng_dev *r = &b->r;
 	struct vlo_queue_fd q = { .queue = 0 };
 	uint64_t capacity = BLK_SECTORS;
-	char dev[64], *name = NULL;
-	pthread_t thr;
-	int ctl = open_ctl();
-	int i, st;
-	double t0, took;
-	pid_t dd;
+	char *name = NULL;
+	int i;
 
-	for (i = 0; i < (int)sizeof(b.disk); i++)
-		b.disk[i] = blk_pattern(i);
+	for (i = 0; i < (int)sizeof(b->disk); i++)
+		b->disk[i] = blk_pattern(i);
 	default_create(&r->c, VIRTIO_ID_BLOCK);
 	r->c.config_size = 64;
 	memcpy(r->c.config, &capacity, sizeof(capacity));
-	if (m == BLK_HUNG)
-		r->c.stall_ms = BLK_STALL_MS;
+	r->c.stall_ms = stall_ms;
 	r->dev = create(ctl, &r->c);
 	if (r->dev < 0)
 		die("%s: create: %s", mode, strerror(errno));
@@ -1001,7 +1120,7 @@ static int cmd_blk(enum blk_mode m)
 	q.fd = r->call;
 	if (ioctl(r->dev, VLO_IOC_SET_CALL, &q))
 		die("%s: set call: %s", mode, strerror(errno));
-	if (pthread_create(&thr, NULL, blk_thread, &b))
+	if (pthread_create(thr, NULL, blk_thread, b))
 		die("%s: thread", mode);
 	if (ioctl(r->dev, VLO_IOC_START))
 		die("%s: start: %s", mode, strerror(errno));
@@ -1009,9 +1128,28 @@ static int cmd_blk(enum blk_mode m)
 		usleep(100000);
 	if (!name)
 		die("%s: no disk appeared (virtio_blk did not bind)", mode);
-	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	snprintf(dev, size, "/dev/%s", name);
 	for (i = 0; i < 50 && access(dev, F_OK); i++)
 		usleep(100000);
+	return name;
+}
+
+static int cmd_blk(enum blk_mode m)
+{
+	static const char *const names[] = { "blk-dead", "blk-garbage", "blk-hung" };
+	const char *mode = names[m];
+	bool garbage = m == BLK_GARBAGE;
+	static struct blk_dev b;
+	struct rng_dev *r = &b.r;
+	char dev[64], *name;
+	pthread_t thr;
+	int ctl = open_ctl();
+	int i, st;
+	double t0, took;
+	pid_t dd;
+
+	name = blk_setup(mode, &b, ctl, m == BLK_HUNG ? BLK_STALL_MS : 0, &thr,
+			 dev, sizeof(dev));
 
 	/* A direct read the device answers. */
 	blk_read_check(mode, dev, 8192);
@@ -1083,6 +1221,311 @@ static int cmd_blk(enum blk_mode m)
 	return 0;
 }
 
+/* ---- a hostile virtio-blk backend: the kernel survives, dd ends ---- */
+
+enum blk_more { MORE_SPURIOUS, MORE_BADID, MORE_DUP, MORE_FDS, MORE_POKE };
+
+/* Wait until the thread has gone round its loop twice. */
+static void blk_sync(struct blk_dev *b)
+{
+	unsigned long r0 = b->rounds;
+	int i;
+
+	for (i = 0; i < 200 && b->rounds - r0 < 2; i++)
+		usleep(10000);
+	if (b->rounds - r0 < 2)
+		die("blk: the device thread is stuck");
+}
+
+/* Stop answering and start a direct dd; returns once it is in flight. */
+static pid_t blk_stalled_dd(const char *mode, struct blk_dev *b, unsigned int skip)
+{
+	pid_t dd;
+	int i;
+
+	b->pending = 0;
+	b->stall = true;
+	dd = start_dd(b->disk_path, skip);
+	for (i = 0; i < 200 && !b->pending; i++)
+		usleep(50000);
+	if (!b->pending)
+		die("%s: dd's request never reached the device", mode);
+	return dd;
+}
+
+/*
+ * The backend replaces everything but its device fd while a request waits:
+ * the kernel's kick and call hooks are cleared, the eventfds, the memory fd
+ * and the mapping closed, and new ones set up. The request must complete.
+ */
+static void blk_swap_fds(const char *mode, struct blk_dev *b)
+{
+	struct rng_dev *r = &b->r;
+	struct vlo_queue_fd q = { .queue = 0, .fd = -1 };
+
+	b->parked = true;
+	blk_sync(b);
+	if (ioctl(r->dev, VLO_IOC_SET_KICK, &q) || ioctl(r->dev, VLO_IOC_SET_CALL, &q))
+		die("%s: clearing kick/call: %s", mode, strerror(errno));
+	close(r->kick);
+	close(r->call);
+	munmap(r->win, r->c.iova_size);
+	close(r->mem);
+	usleep(200000);
+	r->mem = ioctl(r->dev, VLO_IOC_GET_MEMFD);
+	r->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r->call = eventfd(0, EFD_CLOEXEC);
+	if (r->mem < 0 || r->kick < 0 || r->call < 0)
+		die("%s: new memfd/eventfds: %s", mode, strerror(errno));
+	r->win = mmap(NULL, r->c.iova_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      r->mem, r->c.iova_base);
+	if (r->win == MAP_FAILED)
+		die("%s: new mmap: %s", mode, strerror(errno));
+	q.fd = r->kick;
+	if (ioctl(r->dev, VLO_IOC_SET_KICK, &q))
+		die("%s: new kick: %s", mode, strerror(errno));
+	q.fd = r->call;
+	if (ioctl(r->dev, VLO_IOC_SET_CALL, &q))
+		die("%s: new call: %s", mode, strerror(errno));
+	b->parked = false;
+}
+
+static int cmd_blk_more(enum blk_more m)
+{
+	static const char *const names[] = {
+		"blk-spurious", "blk-badid", "blk-dup", "blk-fds", "blk-poke",
+	};
+	const char *mode = names[m];
+	static struct blk_dev b;
+	struct rng_dev *r = &b.r;
+	uint64_t one = 1;
+	char *name;
+	pthread_t thr;
+	int ctl = open_ctl();
+	int i, st;
+	double t0;
+	pid_t dd;
+
+	name = blk_setup(mode, &b, ctl, 0, &thr, b.disk_path, sizeof(b.disk_path));
+	blk_read_check(mode, b.disk_path, 8192);
+	if (r->error[0])
+		die("%s: device: %s", mode, r->error);
+	printf("%s: %s bound, direct read correct\n", mode, name);
+
+	switch (m) {
+	case MORE_SPURIOUS:
+	case MORE_FDS:
+		/* A request waits; calls with nothing used, or new fds. */
+		dd = blk_stalled_dd(mode, &b, 16);
+		if (m == MORE_SPURIOUS) {
+			for (i = 0; i < 50; i++) {
+				if (write(r->call, &one, sizeof(one)) != sizeof(one))
+					die("%s: call: %s", mode, strerror(errno));
+				usleep(5000);
+			}
+		} else {
+			blk_swap_fds(mode, &b);
+		}
+		if (wait_bounded(dd, 0.5) != -1)
+			die("%s: dd ended before its request was answered", mode);
+		b.stall = false;
+		st = wait_bounded(dd, 20);
+		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+			die("%s: dd %s once the device answered", mode,
+			    st == -1 ? "still blocked" : "failed");
+		blk_read_check(mode, b.disk_path, 20480);
+		if (b.broken || r->error[0])
+			die("%s: device broke: %s", mode, r->error);
+		printf("%s: %s, then the request completed and a read is correct\n",
+		       mode, m == MORE_SPURIOUS ? "50 calls with no work ignored" :
+		       "kick, call and memory fds replaced mid-request");
+		if (m == MORE_FDS) {
+			/*
+			 * Now close them for good with a request in flight: the
+			 * kernel keeps its own references; only closing the
+			 * device fd ends it, and dd must fail soon after.
+			 */
+			dd = blk_stalled_dd(mode, &b, 24);
+			b.parked = true;
+			blk_sync(&b);
+			close(r->kick);
+			close(r->call);
+			munmap(r->win, r->c.iova_size);
+			close(r->mem);
+			if (wait_bounded(dd, 0.5) != -1)
+				die("%s: dd ended with the device still open", mode);
+			t0 = now_s();
+			r->stop = true;
+			pthread_join(thr, NULL);
+			close(r->dev);
+			st = wait_bounded(dd, 30);
+			if (st == -1 || (WIFEXITED(st) && !WEXITSTATUS(st)))
+				die("%s: after the close dd %s", mode,
+				    st == -1 ? "is still blocked" : "succeeded");
+			printf("%s: fds closed, device closed: dd failed after %.2f s\n",
+			       mode, now_s() - t0);
+		}
+		break;
+	case MORE_BADID:
+	case MORE_DUP:
+		b.trick = m == MORE_BADID ? TRICK_BADID : TRICK_DUP;
+		dd = blk_stalled_dd(mode, &b, 16);
+		t0 = now_s();
+		st = wait_bounded(dd, 30);
+		if (st == -1)
+			die("%s: dd still blocked %.0f s after the bad used entry",
+			    mode, now_s() - t0);
+		if (m == MORE_BADID && WIFEXITED(st) && !WEXITSTATUS(st))
+			die("%s: dd succeeded though its request was never used", mode);
+		printf("%s: dd %s after %.2f s\n", mode,
+		       WIFEXITED(st) && !WEXITSTATUS(st) ? "read its data" : "failed",
+		       now_s() - t0);
+		for (i = 0; i < 100 && !b.broken; i++)
+			usleep(50000);
+		if (!b.broken)
+			die("%s: the device did not break", mode);
+		if (!probe(iova_ptr(r, r->desc, 1)))
+			die("%s: rings still readable after the device broke", mode);
+		dd = start_dd(b.disk_path, 32);
+		st = wait_bounded(dd, 30);
+		if (st == -1 || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
+			die("%s: a request after the break %s", mode,
+			    st == -1 ? "hangs" : "succeeded");
+		printf("%s: device broken, window revoked, new requests fail\n", mode);
+		break;
+	case MORE_POKE:
+		b.poked = 0;
+		b.poke = true;
+		blk_read_check(mode, b.disk_path, 4096 * 5);
+		if (b.poked != 1)
+			die("%s: %s", mode, b.poked == -1 ?
+			    "the request header is writable by the device" :
+			    b.poked == -2 ? "an unmapped window page is readable" :
+			    "no request was poked");
+		if (b.broken || r->error[0])
+			die("%s: device broke: %s", mode, r->error);
+		printf("%s: header write and unmapped read gave SIGBUS, the read is correct\n",
+		       mode);
+		break;
+	}
+	if (!r->stop) {
+		r->stop = true;
+		pthread_join(thr, NULL);
+		close(r->dev);
+	}
+	for (i = 0; i < 100 && blk_disk(r->c.index); i++)
+		usleep(100000);
+	if (blk_disk(r->c.index))
+		die("%s: %s still there after close", mode, name);
+	if (m != MORE_FDS) {
+		munmap(r->win, r->c.iova_size);
+		close(r->mem);
+	}
+	close(ctl);
+	printf("%s: device removed\n", mode);
+	return 0;
+}
+
+/* ---- a hostile virtio-rng backend ---- */
+
+/*
+ * Read @want bytes of /dev/hwrng in a child. Exit 0: all were ours; 1: a
+ * read failed or ended early; 3: a byte that our device never wrote.
+ */
+static pid_t rng_reader(size_t want)
+{
+	uint8_t data[512];
+	size_t got = 0;
+	ssize_t n, i;
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		die("rng: fork: %s", strerror(errno));
+	if (pid)
+		return pid;
+	/* A device fd held by the child would keep the device alive. */
+	for (fd = 3; fd < 1024; fd++)
+		close(fd);
+	fd = open("/dev/hwrng", O_RDONLY);
+	if (fd < 0)
+		_exit(1);
+	while (got < want) {
+		n = read(fd, data, sizeof(data));
+		if (n <= 0)
+			_exit(1);
+		for (i = 0; i < n; i++)
+			if (data[i] != RNG_BYTE)
+				_exit(3);
+		got += (size_t)n;
+	}
+	_exit(0);
+}
+
+/*
+ * rng-dead: the device never answers; a reader of /dev/hwrng waits, and
+ * must end (with data of another rng or an error) soon after the device
+ * is closed. rng-badlen: the device fills each buffer but reports 64 KiB
+ * used: the reader must get only our bytes (or an error), never memory
+ * from past the driver's buffer.
+ */
+static int cmd_rng_more(bool dead)
+{
+	const char *mode = dead ? "rng-dead" : "rng-badlen";
+	struct rng_dev r = { 0 };
+	pthread_t thr;
+	char *name;
+	int ctl = open_ctl();
+	int st;
+	double t0;
+	pid_t rd;
+
+	r.mute = dead;
+	r.len_lie = dead ? 0 : 0x10000;
+	name = rng_bind(mode, &r, ctl, &thr);
+	rd = rng_reader(dead ? 64 : 16384);
+	if (dead) {
+		st = wait_bounded(rd, 1);
+		if (st != -1)
+			die("%s: the reader ended (status 0x%x) with no answer", mode, st);
+		t0 = now_s();
+		r.stop = true;
+		pthread_join(thr, NULL);
+		close(r.dev);
+		st = wait_bounded(rd, 20);
+		if (st == -1) {
+			kill(rd, SIGKILL);
+			die("%s: the reader still blocked 20 s after the close", mode);
+		}
+		printf("%s: %s bound, reader waited, ended %.2f s after the close (%s)\n",
+		       mode, name, now_s() - t0,
+		       WIFEXITED(st) && !WEXITSTATUS(st) ? "data" : "error");
+	} else {
+		st = wait_bounded(rd, 30);
+		if (st == -1) {
+			kill(rd, SIGKILL);
+			die("%s: the reader still blocked after 30 s", mode);
+		}
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
+			die("%s: /dev/hwrng returned bytes the device never wrote (used len 0x%x trusted)",
+			    mode, r.len_lie);
+		printf("%s: %s bound, reader got %s, %lu buffers served\n", mode,
+		       name, WIFEXITED(st) && !WEXITSTATUS(st) ? "only our bytes" :
+		       "an error", r.served);
+		r.stop = true;
+		pthread_join(thr, NULL);
+		close(r.dev);
+	}
+	waitpid(rd, &st, 0);
+	munmap(r.win, r.c.iova_size);
+	close(r.mem);
+	close(r.kick);
+	close(r.call);
+	close(ctl);
+	printf("%s: device removed\n", mode);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "many"))
@@ -1101,6 +1544,22 @@ int main(int argc, char **argv)
 		return cmd_blk(BLK_GARBAGE);
 	if (argc >= 2 && !strcmp(argv[1], "blk-hung"))
 		return cmd_blk(BLK_HUNG);
-	fprintf(stderr, "usage: vlo-test many [N] | cycles [N] | einval | hostile | rng | blk-dead | blk-garbage | blk-hung\n");
+	if (argc >= 2 && !strcmp(argv[1], "rng-dead"))
+		return cmd_rng_more(true);
+	if (argc >= 2 && !strcmp(argv[1], "rng-badlen"))
+		return cmd_rng_more(false);
+	if (argc >= 2 && !strcmp(argv[1], "blk-spurious"))
+		return cmd_blk_more(MORE_SPURIOUS);
+	if (argc >= 2 && !strcmp(argv[1], "blk-badid"))
+		return cmd_blk_more(MORE_BADID);
+	if (argc >= 2 && !strcmp(argv[1], "blk-dup"))
+		return cmd_blk_more(MORE_DUP);
+	if (argc >= 2 && !strcmp(argv[1], "blk-fds"))
+		return cmd_blk_more(MORE_FDS);
+	if (argc >= 2 && !strcmp(argv[1], "blk-poke"))
+		return cmd_blk_more(MORE_POKE);
+	fprintf(stderr, "usage: vlo-test many [N] | cycles [N] | einval | hostile | rng | blk-dead | blk-garbage | blk-hung\n"
+			"       | rng-dead | rng-badlen | blk-spurious | blk-badid | blk-dup\n"
+			"       | blk-fds | blk-poke\n");
 	return 2;
 }
