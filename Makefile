@@ -94,6 +94,8 @@ include policy/router.mk
 # the zone policy daemon vlo-zoned and zonectl, their unit tests and fuzzers
 include policy/policy.mk
 UNIT_TESTS += $(ADAPTER_UNIT_TESTS)
+# make install, install-dkms, lint-units (the appliance: systemd units, udev, DKMS)
+include units/install.mk
 
 unit-tests: $(UNIT_TESTS)
 
