@@ -142,6 +142,9 @@ check-unit: unit-tests
 check-e2e: all
 	tests/e2e/run-all
 
+# the arm64 (R-Car H3) cross build and its checks: make arm64, make check-arm64
+include arm64.mk
+
 demo: all
 	scripts/demo
 
