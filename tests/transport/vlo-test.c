@@ -612,22 +612,13 @@ static char *find_virtio_rng(const char *before)
 }
 
 /*
- * Create the user-space virtio-rng device @r on @ctl, start its thread, wait
- * for virtio_rng to bind and make it the current hwrng; returns its name.
+ * The backend's side of device @r: its memory fd mapped, a kick and a call
+ * eventfd made and handed to the module for queue 0.
  */
-static char *rng_bind(const char *mode, struct rng_dev *r, int ctl, pthread_t *thr)
+static void dev_attach(const char *mode, struct rng_dev *r)
 {
 	struct vlo_queue_fd q = { .queue = 0 };
-	char before[520] = " ";
-	char *name = NULL;
-	int fd, i;
 
-	default_create(&r->c, VIRTIO_ID_RNG);
-	/* A desc table of one whole page, which the module makes read-only. */
-	r->c.max_queue_size = 256;
-	r->dev = create(ctl, &r->c);
-	if (r->dev < 0)
-		die("%s: create: %s", mode, strerror(errno));
 	r->mem = ioctl(r->dev, VLO_IOC_GET_MEMFD);
 	r->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	r->call = eventfd(0, EFD_CLOEXEC);
@@ -643,6 +634,25 @@ static char *rng_bind(const char *mode, struct rng_dev *r, int ctl, pthread_t *t
 	q.fd = r->call;
 	if (ioctl(r->dev, VLO_IOC_SET_CALL, &q))
 		die("%s: set call: %s", mode, strerror(errno));
+}
+
+/*
+ * Create the user-space virtio-rng device @r on @ctl, start its thread, wait
+ * for virtio_rng to bind and make it the current hwrng; returns its name.
+ */
+static char *rng_bind(const char *mode, struct rng_dev *r, int ctl, pthread_t *thr)
+{
+	char before[520] = " ";
+	char *name = NULL;
+	int fd, i;
+
+	default_create(&r->c, VIRTIO_ID_RNG);
+	/* A desc table of one whole page, which the module makes read-only. */
+	r->c.max_queue_size = 256;
+	r->dev = create(ctl, &r->c);
+	if (r->dev < 0)
+		die("%s: create: %s", mode, strerror(errno));
+	dev_attach(mode, r);
 	rng_available(before + 1, sizeof(before) - 2);
 	for (i = 0; before[i]; i++)
 		if (before[i] == '\n')
@@ -1021,6 +1031,17 @@ static char *blk_disk(unsigned int index)
 	return p;
 }
 
+/* Wait (10 s at most) for the disk of closed device @r to go away. */
+static void blk_wait_gone(const char *mode, const struct rng_dev *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < 100 && blk_disk(r->c.index); i++)
+		usleep(100000);
+	if (blk_disk(r->c.index))
+		die("%s: %s still there after close", mode, name);
+}
+
 /* Run dd on @dev in a child; returns its pid. */
 static pid_t start_dd(const char *dev, unsigned int skip)
 {
@@ -1089,7 +1110,6 @@ static char *blk_setup(const char *mode, struct blk_dev *b, int ctl,
 		       uint32_t stall_ms, pthread_t *thr, char *dev, size_t size)
 {
 	struct rng_dev *r = &b->r;
-	struct vlo_queue_fd q = { .queue = 0 };
 	uint64_t capacity = BLK_SECTORS;
 	char *name = NULL;
 	int i;
@@ -1105,21 +1125,7 @@ static char *blk_setup(const char *mode, struct blk_dev *b, int ctl,
 		die("%s: create: %s", mode, strerror(errno));
 	if (r->c.offered_features & (1ULL << 34))
 		die("%s: packed ring offered to a block device", mode);
-	r->mem = ioctl(r->dev, VLO_IOC_GET_MEMFD);
-	r->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	r->call = eventfd(0, EFD_CLOEXEC);
-	if (r->mem < 0 || r->kick < 0 || r->call < 0)
-		die("%s: memfd/eventfd: %s", mode, strerror(errno));
-	r->win = mmap(NULL, r->c.iova_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      r->mem, r->c.iova_base);
-	if (r->win == MAP_FAILED)
-		die("%s: mmap: %s", mode, strerror(errno));
-	q.fd = r->kick;
-	if (ioctl(r->dev, VLO_IOC_SET_KICK, &q))
-		die("%s: set kick: %s", mode, strerror(errno));
-	q.fd = r->call;
-	if (ioctl(r->dev, VLO_IOC_SET_CALL, &q))
-		die("%s: set call: %s", mode, strerror(errno));
+	dev_attach(mode, r);
 	if (pthread_create(thr, NULL, blk_thread, b))
 		die("%s: thread", mode);
 	if (ioctl(r->dev, VLO_IOC_START))
@@ -1210,10 +1216,7 @@ static int cmd_blk(enum blk_mode m)
 		pthread_join(thr, NULL);
 		close(r->dev);
 	}
-	for (i = 0; i < 100 && blk_disk(r->c.index); i++)
-		usleep(100000);
-	if (blk_disk(r->c.index))
-		die("%s: %s still there after close", mode, name);
+	blk_wait_gone(mode, r, name);
 	munmap(r->win, r->c.iova_size);
 	close(r->mem);
 	close(ctl);
@@ -1272,21 +1275,7 @@ static void blk_swap_fds(const char *mode, struct blk_dev *b)
 	munmap(r->win, r->c.iova_size);
 	close(r->mem);
 	usleep(200000);
-	r->mem = ioctl(r->dev, VLO_IOC_GET_MEMFD);
-	r->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	r->call = eventfd(0, EFD_CLOEXEC);
-	if (r->mem < 0 || r->kick < 0 || r->call < 0)
-		die("%s: new memfd/eventfds: %s", mode, strerror(errno));
-	r->win = mmap(NULL, r->c.iova_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      r->mem, r->c.iova_base);
-	if (r->win == MAP_FAILED)
-		die("%s: new mmap: %s", mode, strerror(errno));
-	q.fd = r->kick;
-	if (ioctl(r->dev, VLO_IOC_SET_KICK, &q))
-		die("%s: new kick: %s", mode, strerror(errno));
-	q.fd = r->call;
-	if (ioctl(r->dev, VLO_IOC_SET_CALL, &q))
-		die("%s: new call: %s", mode, strerror(errno));
+	dev_attach(mode, r);
 	b->parked = false;
 }
 
@@ -1413,10 +1402,7 @@ static int cmd_blk_more(enum blk_more m)
 		pthread_join(thr, NULL);
 		close(r->dev);
 	}
-	for (i = 0; i < 100 && blk_disk(r->c.index); i++)
-		usleep(100000);
-	if (blk_disk(r->c.index))
-		die("%s: %s still there after close", mode, name);
+	blk_wait_gone(mode, r, name);
 	if (m != MORE_FDS) {
 		munmap(r->win, r->c.iova_size);
 		close(r->mem);
