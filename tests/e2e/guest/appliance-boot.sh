@@ -79,6 +79,14 @@ for z in "${ZONES[@]}"; do
 	sub=$((sub + 1))
 	for u in "vhost-user-sound@$z.socket" "vhost-user-sound@$z.service" \
 		"virtio-loopback-adapter@$z.service" "vlo-zone@$z.target"; do
+		# vlo-zones.target is reached before socket activation has run
+		# the backend, whose host card may also come late (snd-aloop's
+		# card was seen to register some 10 s after its module loaded
+		# under TCG): wait, bounded.
+		for _ in $(seq 120); do
+			[ "$(systemctl is-active "$u")" = active ] && break
+			sleep 0.5
+		done
 		[ "$(systemctl is-active "$u")" = active ] || fail "$u is not active"
 	done
 	for u in "vhost-user-sound@$z.service" "virtio-loopback-adapter@$z.service"; do
