@@ -29,3 +29,13 @@ vlo_load() {
 vlo_unload() {
 	rmmod virtio_loopback || fail "rmmod virtio_loopback"
 }
+
+# The same, after tests whose devices go away when their fds close (in
+# workqueues): 5 s at most.
+vlo_unload_wait() {
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		rmmod virtio_loopback 2>/dev/null && return 0
+		sleep 0.5
+	done
+	fail "rmmod virtio_loopback"
+}

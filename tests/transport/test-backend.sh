@@ -15,10 +15,5 @@ modes=${*:-rng-dead rng-badlen blk-spurious blk-poke blk-fds blk-badid blk-dup}
 for m in $modes; do
 	"$TEST" "$m" || fail "$m"
 done
-# Devices go away when their fds close; give the workqueues a moment.
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	rmmod virtio_loopback 2>/dev/null && break
-	sleep 0.5
-done
-grep -q '^virtio_loopback ' /proc/modules && fail "rmmod virtio_loopback"
+vlo_unload_wait
 echo "test-backend: PASS"

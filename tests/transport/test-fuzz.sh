@@ -7,10 +7,5 @@
 . "$(dirname "$0")/lib.sh"
 vlo_load
 "$REPO/build/tests-transport/vlo-hostile" "$@" || fail "vlo-hostile"
-# Devices go away when their fds close; give the workqueues a moment.
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	rmmod virtio_loopback 2>/dev/null && break
-	sleep 0.5
-done
-grep -q '^virtio_loopback ' /proc/modules && fail "rmmod virtio_loopback"
+vlo_unload_wait
 echo "test-fuzz: PASS"
