@@ -180,6 +180,17 @@ static bool stall_in(uint64_t from, uint64_t to, uint64_t min_ns)
 	return false;
 }
 
+/* Sample i's time (s) and position (frames) since the first sample. */
+static double since_s(const struct snd_play_pos *s, size_t i)
+{
+	return (double)(s[i].t_ns - s[0].t_ns) / 1e9;
+}
+
+static double since_frames(const struct snd_play_pos *s, size_t i)
+{
+	return (double)(s[i].played - s[0].played);
+}
+
 /* One least-squares slope for all stretches, each with its own offset,
  * over the samples with seg[i] >= 0 (pooled within-stretch regression);
  * the stretches' means go to tm[], pm[]. 0 if nothing to fit. */
@@ -194,8 +205,8 @@ static double pooled_slope(const struct snd_play_pos *s, const int *seg, size_t 
 		tm[k] = pm[k] = 0;
 		for (size_t i = 0; i < n; i++)
 			if (seg[i] == k) {
-				tm[k] += (double)(s[i].t_ns - s[0].t_ns) / 1e9;
-				pm[k] += (double)(s[i].played - s[0].played);
+				tm[k] += since_s(s, i);
+				pm[k] += since_frames(s, i);
 				c++;
 			}
 		if (c) {
@@ -208,8 +219,8 @@ static double pooled_slope(const struct snd_play_pos *s, const int *seg, size_t 
 
 		if (seg[i] < 0)
 			continue;
-		x = (double)(s[i].t_ns - s[0].t_ns) / 1e9 - tm[seg[i]];
-		y = (double)(s[i].played - s[0].played) - pm[seg[i]];
+		x = since_s(s, i) - tm[seg[i]];
+		y = since_frames(s, i) - pm[seg[i]];
 		sxy += x * y;
 		sxx += x * x;
 	}
@@ -288,8 +299,8 @@ static double clean_rate(const struct snd_play_pos *s, size_t n, const struct op
 
 		if (seg[i] < 0)
 			continue;
-		x = (double)(s[i].t_ns - s[0].t_ns) / 1e9 - tm[seg[i]];
-		y = (double)(s[i].played - s[0].played) - pm[seg[i]];
+		x = since_s(s, i) - tm[seg[i]];
+		y = since_frames(s, i) - pm[seg[i]];
 		if (y - rate * x > TRIM_S * file_rate || y - rate * x < -TRIM_S * file_rate)
 			seg[i] = -1;
 	}
