@@ -211,21 +211,38 @@ static struct io_req *take_all(struct io_stream *s)
 	return l;
 }
 
-/* Under lock: wait until the audio thread is out of the end and stopped. */
-static void wait_idle(struct io_stream *s)
+/*
+ * Under lock: become the only caller of the stream's end (busy). The audio
+ * thread holds busy only across one round of non-blocking end calls (no end
+ * call sleeps: snd_end.h), so this waits for at most that round; it never
+ * waits for the audio thread to be scheduled to do the control side's work.
+ * That is what keeps PREPARE/RELEASE replies on time when the audio thread
+ * is starved: the control thread stops the end itself. The lock is dropped
+ * while waiting.
+ */
+static void end_claim(struct io_stream *s)
 {
 	uint64_t start = now_ns();
 	bool warned = false;
 
-	while (s->busy || s->running) {
+	while (s->busy) {
 		struct timespec ts = deadline(NS / 10);
 
 		pthread_cond_timedwait(&s->idle, &s->lock, &ts);
 		if (!warned && now_ns() - start > IDLE_WARN_NS) {
-			logf_io(s->io, "stream %u: audio thread slow to stop", s->id);
+			logf_io(s->io, "stream %u: audio thread slow to leave its end", s->id);
 			warned = true;
 		}
 	}
+	s->busy = true;
+}
+
+/* Under lock: give the end back and let the audio thread look at the state. */
+static void end_unclaim(struct io_stream *s)
+{
+	s->busy = false;
+	pthread_cond_broadcast(&s->idle);
+	pthread_cond_signal(&s->wake);
 }
 
 /* --- the audio thread */
@@ -299,6 +316,46 @@ static struct io_req *first_open(struct io_stream *s)
 		if (r->done < r->payload || (!r->positioned && s->direction == VIRTIO_SND_D_OUTPUT))
 			return r;
 	return NULL;
+}
+
+/*
+ * Under lock with the end claimed (busy): stop a running end; the lock is
+ * dropped around the end calls. tx: frames the end dropped are written again
+ * after the next start, and the requests whose frames were played are
+ * returned, to be completed OK with *latency bytes.
+ */
+static struct io_req *stop_running(struct io_stream *s, uint32_t *latency)
+{
+	const struct snd_end_ops *ops = s->ops;
+	void *end = s->end;
+	uint32_t d0 = 0, d1 = 0;
+	struct snd_end_stats st0 = { 0 }, st1 = { 0 };
+	struct io_req *done = NULL;
+
+	*latency = 0;
+	if (!s->running || !end)
+		return NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (ops->stats)
+		ops->stats(end, &st0);
+	if (ops->delay_frames)
+		ops->delay_frames(end, &d0);
+	if (ops->stop)
+		ops->stop(end);
+	if (ops->delay_frames)
+		ops->delay_frames(end, &d1);
+	if (ops->stats)
+		ops->stats(end, &st1);
+	pthread_mutex_lock(&s->lock);
+	if (s->direction == VIRTIO_SND_D_OUTPUT) {
+		if (st1.dropped > st0.dropped)
+			rewind_tx(s, st1.dropped - st0.dropped);
+		done = pop_played(s, d1);
+		s->last_delay = d1;
+		*latency = d1 * s->params.frame_bytes;
+	}
+	s->running = false;
+	return done;
 }
 
 /*
@@ -438,44 +495,32 @@ static void *audio_thread(void *arg)
 	pthread_mutex_lock(&s->lock);
 	s->tid = gettid();
 	while (!s->quit) {
+		if (s->busy) {
+			/* the control side holds the end (end_claim) */
+			pthread_cond_wait(&s->idle, &s->lock);
+			continue;
+		}
 		if (s->end && s->want_running != s->running) {
-			bool go = s->want_running;
-			void *end = s->end;
-			uint32_t d0 = 0, d1 = 0;
-			struct snd_end_stats st0 = { 0 }, st1 = { 0 };
 			struct io_req *done = NULL;
+			uint32_t latency = 0;
 
 			s->busy = true;
-			pthread_mutex_unlock(&s->lock);
-			if (go) {
+			if (s->want_running) {
+				void *end = s->end;
+
+				pthread_mutex_unlock(&s->lock);
 				if (s->ops->start && s->ops->start(end))
 					logf_io(io, "stream %u: end start failed", s->id);
+				pthread_mutex_lock(&s->lock);
+				s->running = true;
 			} else {
-				if (s->ops->stats)
-					s->ops->stats(end, &st0);
-				if (s->ops->delay_frames)
-					s->ops->delay_frames(end, &d0);
-				if (s->ops->stop)
-					s->ops->stop(end);
-				if (s->ops->delay_frames)
-					s->ops->delay_frames(end, &d1);
-				if (s->ops->stats)
-					s->ops->stats(end, &st1);
+				done = stop_running(s, &latency);
 			}
-			pthread_mutex_lock(&s->lock);
-			if (!go && s->direction == VIRTIO_SND_D_OUTPUT) {
-				/* what was dropped goes again; what was played is done */
-				if (st1.dropped > st0.dropped)
-					rewind_tx(s, st1.dropped - st0.dropped);
-				done = pop_played(s, d1);
-				s->last_delay = d1;
-			}
-			s->running = go;
 			s->busy = false;
 			pthread_cond_broadcast(&s->idle);
 			if (done) {
 				pthread_mutex_unlock(&s->lock);
-				finish(io, done, VIRTIO_SND_S_OK, d1 * s->params.frame_bytes, false);
+				finish(io, done, VIRTIO_SND_S_OK, latency, false);
 				pthread_mutex_lock(&s->lock);
 			}
 			continue;
@@ -578,12 +623,15 @@ static int w_open(void *ctx, const char *name, const struct snd_end_params *p, v
 static int w_prepare(void *handle)
 {
 	struct io_stream *s = handle;
+	struct io_req *done;
+	uint32_t latency;
 	void *end;
+	int rc;
 
 	pthread_mutex_lock(&s->lock);
 	s->want_running = false;
-	pthread_cond_signal(&s->wake);
-	wait_idle(s);
+	end_claim(s);
+	done = stop_running(s, &latency);
 	end = s->end;
 	s->wpos = 0;
 	s->last_delay = 0;
@@ -595,8 +643,12 @@ static int w_prepare(void *handle)
 		r->positioned = false;
 	}
 	pthread_mutex_unlock(&s->lock);
-	/* The thread leaves the end alone until start. */
-	return s->ops->prepare && end ? s->ops->prepare(end) : 0;
+	finish(s->io, done, VIRTIO_SND_S_OK, latency, false);
+	rc = s->ops->prepare && end ? s->ops->prepare(end) : 0;
+	pthread_mutex_lock(&s->lock);
+	end_unclaim(s);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }
 
 static int w_start(void *handle)
@@ -624,18 +676,21 @@ static int w_stop(void *handle)
 static void w_close(void *handle)
 {
 	struct io_stream *s = handle;
-	struct io_req *l;
+	struct io_req *done, *l;
+	uint32_t latency;
 	void *end;
 
 	pthread_mutex_lock(&s->lock);
 	s->want_running = false;
-	pthread_cond_signal(&s->wake);
-	wait_idle(s);
+	end_claim(s);
+	done = stop_running(s, &latency);
 	l = take_all(s);	/* none after a RELEASE; a reset drops them */
 	end = s->end;
 	s->end = NULL;
 	s->last_delay = 0;
+	end_unclaim(s);
 	pthread_mutex_unlock(&s->lock);
+	free_list(done);
 	free_list(l);
 	if (end)
 		s->ops->close(end);
@@ -746,19 +801,22 @@ void snd_io_release(void *opaque, uint32_t stream_id)
 {
 	struct snd_io *io = opaque;
 	struct io_stream *s;
-	struct io_req *l;
+	struct io_req *done, *l;
+	uint32_t latency;
 
 	if (!io || stream_id >= io->n)
 		return;
 	s = &io->s[stream_id];
 	pthread_mutex_lock(&s->lock);
 	s->want_running = false;
-	pthread_cond_signal(&s->wake);
-	wait_idle(s);
+	end_claim(s);
+	done = stop_running(s, &latency);
 	l = take_all(s);
 	for (struct io_req *r = l; r; r = r->next)
 		s->completed++;
+	end_unclaim(s);
 	pthread_mutex_unlock(&s->lock);
+	finish(io, done, VIRTIO_SND_S_OK, latency, false);
 	finish(io, l, VIRTIO_SND_S_OK, 0, true);
 }
 
@@ -766,15 +824,18 @@ void snd_io_reset(struct snd_io *io)
 {
 	for (uint32_t i = 0; io && i < io->n; i++) {
 		struct io_stream *s = &io->s[i];
-		struct io_req *l;
+		struct io_req *done, *l;
+		uint32_t latency;
 
 		pthread_mutex_lock(&s->lock);
 		s->want_running = false;
-		pthread_cond_signal(&s->wake);
-		wait_idle(s);
+		end_claim(s);
+		done = stop_running(s, &latency);
 		l = take_all(s);
 		s->wpos = 0;
+		end_unclaim(s);
 		pthread_mutex_unlock(&s->lock);
+		free_list(done);
 		free_list(l);
 	}
 }

@@ -27,18 +27,22 @@
  * model snd_io_end_ops and snd_io_end_ctx(io, i) as stream i's end_ops and
  * end_ctx, and snd_io_release as the device's io_release hook; the real end
  * (snd_end_for_name) goes in struct snd_io_stream_desc. The state machine's
- * open/prepare/close then reach the real end with the audio thread idle, and
- * its start/stop only post a request to the audio thread and return at
- * once: control never waits on audio I/O (the mutex is held only for list
- * and counter updates, never across an end call). Only RELEASE, PREPARE,
- * close and snd_io_reset wait for the audio thread to leave its current end
- * call, which by the end contract returns within one period.
+ * start/stop only post a request to the audio thread and return at once.
+ * PREPARE, RELEASE, close and snd_io_reset do their work on the calling
+ * (control) thread: they take the end from the audio thread (waiting, if it
+ * is inside the end right now, for its current round of non-blocking end
+ * calls), stop it themselves if it is running and give it back. They never
+ * wait for the audio thread to be scheduled, so a starved or stalled audio
+ * thread cannot push a control reply past the driver's timeout: control
+ * never waits on audio I/O. The mutex is held only for list and counter
+ * updates, never across an end call.
  *
  * Threads: snd_io_submit from the thread(s) that pop the tx/rx queues; the
  * control functions (the wrapped end ops, snd_io_release, snd_io_reset,
  * snd_io_destroy) from the thread that serializes the device's control
  * calls. The complete callback runs on a stream's audio thread (normal
- * completions) or on the control thread (snd_io_release); it must be
+ * completions) or on the control thread (snd_io_release, and the requests
+ * a PREPARE or RELEASE found played when it stopped the end); it must be
  * thread-safe (lock around vq_push + notify) and must not call back into
  * snd_io. It is never called from inside snd_io_submit.
  */

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +58,9 @@ struct fx {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int n_completed;
+	/* A stalled audio thread: its next completion blocks while `stall'. */
+	pid_t stall_tid;
+	bool stall, stalled;
 };
 
 static uint64_t now_ns(void)
@@ -78,6 +82,13 @@ static void on_complete(void *opaque, void *cookie, uint32_t used)
 	r->t_ns = now_ns();
 	r->order = f->n_completed++;
 	pthread_cond_broadcast(&f->cond);
+	/* Hold the audio thread here, where it holds neither the stream's
+	 * lock nor its end: as if the scheduler gave it no CPU. */
+	while (f->stall && gettid() == f->stall_tid) {
+		f->stalled = true;
+		pthread_cond_broadcast(&f->cond);
+		pthread_cond_wait(&f->cond, &f->lock);
+	}
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -817,6 +828,105 @@ static void test_stats_and_rt(void **state)
 	fx_teardown(&f);
 }
 
+struct release_call {
+	struct snd_stream *s;
+	uint32_t status;
+};
+
+static void *release_thread(void *arg)
+{
+	struct release_call *c = arg;
+
+	c->status = snd_stream_release(c->s);
+	return NULL;
+}
+
+/*
+ * Control never waits on audio I/O: with the stream's audio thread stalled
+ * (no CPU) in the middle of a playback, STOP and RELEASE are answered at
+ * once, RELEASE completes every request still held, a new SET_PARAMS and
+ * PREPARE work, and nothing is completed twice once the thread runs again.
+ */
+static void test_control_with_stalled_audio_thread(void **state)
+{
+	struct fx f;
+	struct req *r[20];
+	const int n = 20;
+	struct snd_io_stats st;
+	struct release_call call;
+	struct timespec limit;
+	pthread_t t;
+	uint32_t used;
+	int joined;
+
+	(void)state;
+	fx_setup(&f, "null", "null", 0);
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < n; i++) {
+		r[i] = tx_req(0, PERIOD_BYTES, (uint32_t)i);
+		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[i], &used), 0);
+	}
+	/* the audio thread says who it is once it runs */
+	for (int i = 0; i < 300; i++) {
+		assert_int_equal(snd_io_stream_stats(f.io, 0, &st), 0);
+		if (st.tid > 0)
+			break;
+		usleep(10000);
+	}
+	assert_true(st.tid > 0);
+	pthread_mutex_lock(&f.lock);
+	f.stall_tid = st.tid;
+	f.stall = true;
+	pthread_mutex_unlock(&f.lock);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(wait_completed(&f, 1, 3000), 1);
+	pthread_mutex_lock(&f.lock);
+	assert_true(f.stalled);
+	pthread_mutex_unlock(&f.lock);
+
+	/* the driver's STOP then RELEASE (sync_stop), from another thread so
+	 * that a hang fails the test instead of hanging it */
+	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+	call.s = &f.s[0];
+	call.status = 0xffffffffu;
+	assert_int_equal(pthread_create(&t, NULL, release_thread, &call), 0);
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_sec += 2;
+	joined = pthread_timedjoin_np(t, NULL, &limit);
+	if (joined) {
+		/* let the audio thread go so that the join below returns */
+		pthread_mutex_lock(&f.lock);
+		f.stall = false;
+		pthread_cond_broadcast(&f.cond);
+		pthread_mutex_unlock(&f.lock);
+		pthread_join(t, NULL);
+		fail_msg("RELEASE waited for the stalled audio thread");
+	}
+	assert_int_equal(call.status, VIRTIO_SND_S_OK);
+	/* every request is back while the audio thread is still stalled,
+	 * except those it had taken to complete when it stalled (one host
+	 * buffer at most) */
+	assert_true(completed(&f) >= n - 4);
+	/* a new stream can be set up meanwhile */
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+
+	pthread_mutex_lock(&f.lock);
+	f.stall = false;
+	pthread_cond_broadcast(&f.cond);
+	pthread_mutex_unlock(&f.lock);
+	usleep(50000);
+	assert_int_equal(completed(&f), n);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(r[i]->completed, 1);
+		assert_int_equal(st_status(r[i]), VIRTIO_SND_S_OK);
+		req_free(r[i]);
+	}
+	assert_int_equal(snd_stream_release(&f.s[0]), VIRTIO_SND_S_OK);
+	fx_teardown(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -832,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_reset_drops),
 		cmocka_unit_test(test_bogus_requests),
 		cmocka_unit_test(test_stats_and_rt),
+		cmocka_unit_test(test_control_with_stalled_audio_thread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
