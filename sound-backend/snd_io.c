@@ -62,6 +62,7 @@ struct io_stream {
 	bool want_running, running, busy, quit, failed;
 	struct io_req *head, **tail;
 	uint32_t pending;
+	uint64_t submitted;	/* requests queued so far: a round's wake-up check */
 	uint64_t wpos;		/* tx: frames written since prepare */
 	uint32_t last_delay;
 	uint64_t completed, bytes, xruns;
@@ -540,7 +541,7 @@ static void *audio_thread(void *arg)
 		}
 		{
 			struct io_req *done, *failed;
-			uint64_t sleep;
+			uint64_t sleep, seen = s->submitted;
 			uint32_t latency;
 
 			s->busy = true;
@@ -556,6 +557,12 @@ static void *audio_thread(void *arg)
 				continue;	/* state may have changed meanwhile */
 			}
 			if (s->quit || s->want_running != s->running)
+				continue;
+			/* A request queued while the round had the lock dropped
+			 * signalled before anyone waited: look again instead of
+			 * sleeping through it (with nothing else in flight, the
+			 * guest would send nothing more to wake us). */
+			if (s->submitted != seen)
 				continue;
 			if (sleep == UINT64_MAX) {
 				pthread_cond_wait(&s->wake, &s->lock);
@@ -786,6 +793,7 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 		*s->tail = r;
 		s->tail = &r->next;
 		s->pending++;
+		s->submitted++;
 		pthread_cond_signal(&s->wake);
 		pthread_mutex_unlock(&s->lock);
 		return 0;

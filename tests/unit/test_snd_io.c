@@ -126,14 +126,20 @@ static int completed(struct fx *f)
 	return n;
 }
 
+/* When set, the output stream's end ops instead of out_end's (a wrapper). */
+static const struct snd_end_ops *out_ops_override;
+/* When set, the completion callback instead of on_complete. */
+static snd_io_complete_fn complete_override;
+
 static void fx_setup(struct fx *f, const char *out_end, const char *in_end, int rt)
 {
 	struct snd_io_stream_desc io_desc[2] = {
-		{ VIRTIO_SND_D_OUTPUT, snd_end_for_name(out_end), NULL },
+		{ VIRTIO_SND_D_OUTPUT,
+		  out_ops_override ? out_ops_override : snd_end_for_name(out_end), NULL },
 		{ VIRTIO_SND_D_INPUT, snd_end_for_name(in_end), NULL },
 	};
 	struct snd_io_config cfg = {
-		.complete = on_complete, .opaque = f, .rt_priority = rt, .name = "test"
+		.complete = complete_override ? complete_override : on_complete, .opaque = f, .rt_priority = rt, .name = "test"
 	};
 
 	memset(f, 0, sizeof(*f));
@@ -843,6 +849,76 @@ static void test_stats_and_rt(void **state)
 	fx_teardown(&f);
 }
 
+/*
+ * The lost wake-up: a guest with one period in flight sends the next request
+ * as soon as the previous one completes, which is while the audio thread
+ * runs its next round with the lock dropped around the end's calls. The
+ * wrapped null end submits that request from inside delay_frames, i.e. in
+ * exactly that window; it must still be played and completed.
+ */
+static struct {
+	struct fx *f;
+	struct req *first, *next;
+	bool armed;
+	const struct snd_end_ops *real;
+} late;
+
+static int late_delay(void *handle, uint32_t *frames)
+{
+	int rc = late.real->delay_frames(handle, frames);
+
+	if (late.armed) {
+		uint32_t used;
+
+		late.armed = false;
+		assert_int_equal(submit(late.f, VIRTIO_SND_D_OUTPUT, late.next, &used), 0);
+	}
+	return rc;
+}
+
+static void on_complete_arm(void *opaque, void *cookie, uint32_t used)
+{
+	on_complete(opaque, cookie, used);
+	if (cookie == late.first)
+		late.armed = true;	/* the next round's delay_frames submits */
+}
+
+static void test_request_queued_during_a_round(void **state)
+{
+	struct snd_end_ops ops;
+	struct fx f;
+	struct req *r1, *r2;
+	uint32_t used;
+
+	(void)state;
+	late.real = snd_end_for_name("null");
+	ops = *late.real;
+	ops.delay_frames = late_delay;
+	out_ops_override = &ops;
+	complete_override = on_complete_arm;
+	fx_setup(&f, "null", "null", 0);
+	out_ops_override = NULL;
+	complete_override = NULL;
+	late.f = &f;
+	late.armed = false;
+	r1 = tx_req(0, PERIOD_BYTES, 1);
+	r2 = tx_req(0, PERIOD_BYTES, 2);
+	late.first = r1;
+	late.next = r2;
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r1, &used), 0);
+	assert_int_equal(wait_completed(&f, 2, 2000), 2);
+	assert_int_equal(st_status(r1), VIRTIO_SND_S_OK);
+	assert_int_equal(st_status(r2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_release(&f.s[0]), VIRTIO_SND_S_OK);
+	req_free(r1);
+	req_free(r2);
+	fx_teardown(&f);
+}
+
 struct release_call {
 	struct snd_stream *s;
 	uint32_t status;
@@ -958,6 +1034,7 @@ int main(void)
 		cmocka_unit_test(test_bogus_requests),
 		cmocka_unit_test(test_stats_and_rt),
 		cmocka_unit_test(test_control_with_stalled_audio_thread),
+		cmocka_unit_test(test_request_queued_during_a_round),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
