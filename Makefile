@@ -149,8 +149,8 @@ demo: all
 	scripts/demo
 
 # Benchmarks (not tests): tables of medians and ratios; see docs/performance.md.
-bench: all
-	tests/bench/blk-bench $(BENCH_ARGS)
+# make bench [BENCH=NAME [BENCH_ARGS=...]]: bench.mk
+include bench.mk
 
 clean:
 	rm -rf $(BUILD)

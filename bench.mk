@@ -1,0 +1,40 @@
+# Make fragment: the benchmarks, `make bench' (not part of `make check').
+# Included by the top-level Makefile after tests/unit/adapter.mk (VHU_LIB).
+#
+#   make bench                       every script of BENCHES in turn, each
+#                                    printing its table; fails if one failed
+#   make bench BENCH=snd-bench       only that one
+#   make bench BENCH=blk-bench BENCH_ARGS='--rounds 3'
+#                                    BENCH_ARGS go to the one selected only
+#                                    (the scripts' options differ)
+#
+# Results and the commands behind them: docs/performance.md.
+
+BENCH_DIR = $(BUILD)/tests/bench
+BENCHES = blk-bench snd-bench snd-vm-bench
+BENCH ?=
+
+# snd-micro: a virtio-sound driver in a process, against the real
+# vhost-user-sound over its socket (tests/bench/snd-bench runs it).
+SND_MICRO = $(BENCH_DIR)/snd-micro
+SND_MICRO_SRCS = tests/bench/snd-micro.c tests/bench/snd_front.c
+
+$(SND_MICRO): $(SND_MICRO_SRCS) tests/bench/snd_front.h $(VHU_LIB) \
+		$(BUILD)/lib/libvirtqueue.a | setup
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib/vhost-user -Ilib/virtqueue $(LDFLAGS) -o $@ $(SND_MICRO_SRCS) \
+		$(VHU_LIB) $(BUILD)/lib/libvirtqueue.a -pthread
+
+.PHONY: bench-progs
+bench-progs: $(SND_MICRO)
+# Built with everything else, so it cannot rot between benchmark runs.
+all: bench-progs
+
+bench: all
+	@fail=0; for b in $(if $(BENCH),$(BENCH),$(BENCHES)); do \
+		case " $(BENCHES) " in *" $$b "*) ;; \
+		*) echo "make bench: no benchmark '$$b' (BENCHES: $(BENCHES))" >&2; exit 2 ;; esac; \
+		echo "== tests/bench/$$b"; \
+		tests/bench/$$b $(if $(BENCH),$(BENCH_ARGS)) || \
+			{ echo "== tests/bench/$$b failed (status $$?)" >&2; fail=1; }; \
+	done; exit $$fail
