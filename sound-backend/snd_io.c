@@ -60,6 +60,10 @@ struct io_stream {
 	uint8_t *bounce;
 	uint32_t bounce_bytes;
 	bool want_running, running, busy, quit, failed;
+	/* The audio thread is completing requests it took off the list: it
+	 * writes their status into guest memory, so a reset (after which the
+	 * memory is unmapped) waits for it. */
+	unsigned int finishing;
 	struct io_req *head, **tail;
 	uint32_t pending;
 	uint64_t submitted;	/* requests queued so far: a round's wake-up check */
@@ -199,6 +203,20 @@ static void free_list(struct io_req *list)
 		list = r->next;
 		free(r);
 	}
+}
+
+/* Under lock, audio thread: finish two lists of requests taken off the
+ * stream's list, with the lock dropped meanwhile (see finishing). */
+static void finish_taken(struct io_stream *s, struct io_req *ok, uint32_t latency,
+			 struct io_req *failed)
+{
+	s->finishing++;
+	pthread_mutex_unlock(&s->lock);
+	finish(s->io, ok, VIRTIO_SND_S_OK, latency, false);
+	finish(s->io, failed, VIRTIO_SND_S_IO_ERR, 0, false);
+	pthread_mutex_lock(&s->lock);
+	s->finishing--;
+	pthread_cond_broadcast(&s->idle);
 }
 
 /* Under lock: detach every request. */
@@ -519,21 +537,14 @@ static void *audio_thread(void *arg)
 			}
 			s->busy = false;
 			pthread_cond_broadcast(&s->idle);
-			if (done) {
-				pthread_mutex_unlock(&s->lock);
-				finish(io, done, VIRTIO_SND_S_OK, latency, false);
-				pthread_mutex_lock(&s->lock);
-			}
+			if (done)
+				finish_taken(s, done, latency, NULL);
 			continue;
 		}
 		if (!s->end || !s->running || s->failed) {
 			pthread_cond_broadcast(&s->idle);
 			if (s->failed && s->head) {
-				struct io_req *l = take_all(s);
-
-				pthread_mutex_unlock(&s->lock);
-				finish(io, l, VIRTIO_SND_S_IO_ERR, 0, false);
-				pthread_mutex_lock(&s->lock);
+				finish_taken(s, NULL, 0, take_all(s));
 				continue;
 			}
 			pthread_cond_wait(&s->wake, &s->lock);
@@ -550,10 +561,7 @@ static void *audio_thread(void *arg)
 			pthread_cond_broadcast(&s->idle);
 			latency = s->last_delay * s->params.frame_bytes;
 			if (done || failed) {
-				pthread_mutex_unlock(&s->lock);
-				finish(io, done, VIRTIO_SND_S_OK, latency, false);
-				finish(io, failed, VIRTIO_SND_S_IO_ERR, 0, false);
-				pthread_mutex_lock(&s->lock);
+				finish_taken(s, done, latency, failed);
 				continue;	/* state may have changed meanwhile */
 			}
 			if (s->quit || s->want_running != s->running)
@@ -841,6 +849,10 @@ void snd_io_reset(struct snd_io *io)
 		done = stop_running(s, &latency);
 		l = take_all(s);
 		s->wpos = 0;
+		/* The caller unmaps guest memory next: the audio thread must be
+		 * done writing the status of what it took off the list. */
+		while (s->finishing)
+			pthread_cond_wait(&s->idle, &s->lock);
 		end_unclaim(s);
 		pthread_mutex_unlock(&s->lock);
 		free_list(done);

@@ -1018,6 +1018,70 @@ static void test_control_with_stalled_audio_thread(void **state)
 	fx_teardown(&f);
 }
 
+static void *reset_thread(void *arg)
+{
+	snd_io_reset(arg);
+	return NULL;
+}
+
+/*
+ * A reset comes before guest memory is unmapped (the frontend left): it
+ * must not return while the audio thread is still writing the status of
+ * requests it took off the list, however long that thread is held up.
+ */
+static void test_reset_waits_for_completions_in_progress(void **state)
+{
+	struct fx f;
+	struct req *r[4];
+	struct snd_io_stats st;
+	struct timespec limit;
+	pthread_t t;
+	uint32_t used;
+	int joined;
+
+	(void)state;
+	fx_setup(&f, "null", "null", 0);
+	for (int i = 0; i < 300; i++) {
+		assert_int_equal(snd_io_stream_stats(f.io, 0, &st), 0);
+		if (st.tid > 0)
+			break;
+		usleep(10000);
+	}
+	assert_true(st.tid > 0);
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < 4; i++) {
+		r[i] = tx_req(0, PERIOD_BYTES, (uint32_t)i);
+		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[i], &used), 0);
+	}
+	pthread_mutex_lock(&f.lock);
+	f.stall_tid = st.tid;
+	f.stall = true;
+	pthread_mutex_unlock(&f.lock);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(wait_completed(&f, 1, 3000), 1);	/* stalled in it */
+
+	assert_int_equal(pthread_create(&t, NULL, reset_thread, f.io), 0);
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_nsec += 300000000;
+	if (limit.tv_nsec >= 1000000000) {
+		limit.tv_sec++;
+		limit.tv_nsec -= 1000000000;
+	}
+	joined = pthread_timedjoin_np(t, NULL, &limit);
+	pthread_mutex_lock(&f.lock);
+	f.stall = false;
+	pthread_cond_broadcast(&f.cond);
+	pthread_mutex_unlock(&f.lock);
+	if (!joined)
+		fail_msg("the reset returned while a completion was being written");
+	assert_int_equal(pthread_join(t, NULL), 0);
+	snd_stream_reset(&f.s[0]);
+	for (int i = 0; i < 4; i++)
+		req_free(r[i]);
+	fx_teardown(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1035,6 +1099,7 @@ int main(void)
 		cmocka_unit_test(test_stats_and_rt),
 		cmocka_unit_test(test_control_with_stalled_audio_thread),
 		cmocka_unit_test(test_request_queued_during_a_round),
+		cmocka_unit_test(test_reset_waits_for_completions_in_progress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
