@@ -15,6 +15,9 @@
 #  - a backend killed with SIGKILL is restarted by systemd, the adapter (not
 #    restarted) brings the card back under the same name, and the zone plays
 #    bit-exact again within RECOVER_MAX seconds;
+#  - an adapter killed with SIGKILL in mid-stream: aplay fails (no hang),
+#    systemd restarts the adapter, the backend (not restarted) serves it, and
+#    the zone plays bit-exact again within RECOVER_MAX seconds;
 #  - vlo-zoned is active, `zonectl list` shows the zones, and it applied
 #    /etc/vlo/zones.conf by itself: each zone's slice has its AllowedCPUs=
 #    and every thread of each backend its CPUs, policy and priority or nice
@@ -315,6 +318,50 @@ say "backend of $z killed (pid $old): restarted as pid $new, card $z back after 
 # The new backend process has the zone's settings, with the run-time change.
 zone_wait 2000 "$z" 1 1 70 0
 say "restarted backend of $z at CPU 1, SCHED_FIFO 70 (the run-time priority) after $WAITED ms"
+# --- an adapter dies in mid-stream: aplay gets an error (no hang), systemd
+# restarts the adapter, the backend (not restarted) serves the new one, and
+# the zone plays bit-exact again within RECOVER_MAX seconds
+z=rear
+backend=$(prop "vhost-user-sound@$z.service" MainPID)
+old=$(prop "virtio-loopback-adapter@$z.service" MainPID)
+"$TOOLS/wavgen" "${fmt[@]}" -d 6 --seed 60 "$WORK/$z-long.wav"
+aplay -q "${alsa_opts[@]}" -D "hw:CARD=$z,DEV=0" "$WORK/$z-long.wav" 2>"$WORK/$z-long.log" & pl=$!
+sleep 1.5
+kill -0 "$pl" 2>/dev/null || fail "aplay on $z ended before its adapter was killed: $(cat "$WORK/$z-long.log")"
+t0=$(mono_s)
+kill -KILL "$old"
+timeout "$RECOVER_MAX" tail --pid="$pl" -f /dev/null ||
+	fail "aplay on $z still running ${RECOVER_MAX}s after its adapter was killed"
+st=0
+wait "$pl" || st=$?
+[ "$st" != 0 ] || fail "aplay on $z exited 0 although its card went away in mid-stream"
+while :; do
+	el=$(echo "$(mono_s) - $t0" | bc)
+	[ "$(echo "$el > $RECOVER_MAX" | bc)" = 0 ] ||
+		fail "zone $z not back ${RECOVER_MAX}s after its adapter was killed"
+	new=$(prop "virtio-loopback-adapter@$z.service" MainPID)
+	if [ "$new" != 0 ] && [ "$new" != "$old" ] &&
+		[ "$(systemctl is-active "virtio-loopback-adapter@$z.service")" = active ] &&
+		[ -e "/proc/asound/$z" ] &&
+		[ -e "/dev/snd/pcmC$(readlink "/proc/asound/$z" | tr -dc 0-9)D0p" ]; then
+		break
+	fi
+	sleep 0.2
+done
+back=$(echo "$(mono_s) - $t0" | bc)
+play_exact "$z"
+[ -z "$MISSING" ] || fail "zone $z not bit-exact after its adapter's restart"
+played=$(echo "$(mono_s) - $t0" | bc)
+[ "$(echo "$played <= $RECOVER_MAX" | bc)" = 1 ] ||
+	fail "zone $z played again only ${played}s after its adapter was killed (bound ${RECOVER_MAX}s)"
+[ "$(prop "virtio-loopback-adapter@$z.service" NRestarts)" = 1 ] ||
+	fail "virtio-loopback-adapter@$z restarted $(prop "virtio-loopback-adapter@$z.service" NRestarts) times"
+[ "$(prop "vhost-user-sound@$z.service" MainPID)" = "$backend" ] ||
+	fail "the backend of $z was restarted instead of serving the new adapter"
+say "adapter of $z killed in mid-stream (pid $old): aplay failed (status $st), restarted as" \
+	"pid $new, card $z back after ${back}s, playing bit-exact again ${played}s after the" \
+	"kill; backend pid $backend kept"
+
 # The other zones did not notice.
 for o in rear chimes; do
 	[ "$(prop "vhost-user-sound@$o.service" NRestarts)" = 0 ] || fail "zone $o restarted too"
