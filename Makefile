@@ -8,6 +8,9 @@
 #                   FUZZ_SECONDS each, end-to-end tests in the VM bench
 #   make demo       the main job in the VM bench
 #   make bench      benchmarks (docs/performance.md), not part of make check
+#   make check-sanitize  unit and end-to-end tests with ASan+UBSan (sanitize.mk)
+#   make soak-zones SOAK_MINUTES=30  four zones under zonectl changes, RSS/fds flat
+#   make soak-faults FAULT_ITERATIONS=100  backend/adapter killed at random moments
 #   make setup      only install what is missing (Debian packages, kernels)
 #   make clean
 
@@ -40,7 +43,7 @@ VQ_OBJS = $(LIB_DIR)/virtqueue/vq_mem.o $(LIB_DIR)/virtqueue/vq_iov.o \
 	$(LIB_DIR)/virtqueue/vq_split.o
 
 .PHONY: all setup tools unit-tests module module-compat transport-tests lint check \
-	check-unit check-fuzz fuzzers check-e2e demo bench clean
+	check-unit check-fuzz fuzzers check-e2e demo bench soak-zones soak-faults clean
 .DEFAULT_GOAL := all
 
 all: setup tools unit-tests module transport-tests snd-lib snd-backend snd-guest-progs $(ADAPTER_BIN)
@@ -144,6 +147,8 @@ check-e2e: all
 
 # the arm64 (R-Car H3) cross build and its checks: make arm64, make check-arm64
 include arm64.mk
+# the ASan+UBSan build of user space: make sanitize, make check-sanitize
+include sanitize.mk
 
 demo: all
 	scripts/demo
@@ -151,6 +156,19 @@ demo: all
 # Benchmarks (not tests): tables of medians and ratios; see docs/performance.md.
 # make bench [BENCH=NAME [BENCH_ARGS=...]]: bench.mk
 include bench.mk
+
+# The long run of the appliance (not a test of make check): four zones playing
+# for SOAK_MINUTES (default 30) under zonectl changes; RSS and fds must stay
+# flat. See docs/robustness.md.
+soak-zones: all
+	scripts/soak-zones
+
+# Fault injection at length (not in make check, which runs 6 iterations):
+# the sound backend or the adapter SIGKILLed at random moments of device
+# setup and playback, FAULT_ITERATIONS times; FAULT_SEED=N replays a run.
+soak-faults: FAULT_ITERATIONS ?= 100
+soak-faults: all
+	FAULT_ITERATIONS=$(FAULT_ITERATIONS) tests/e2e/fault-kill.test
 
 clean:
 	rm -rf $(BUILD)

@@ -7,6 +7,9 @@
 . "$(dirname "$0")/snd-lib.sh"
 BACKEND_WRAP=${BACKEND_WRAP-valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9}
 command -v valgrind >/dev/null || BACKEND_WRAP=
+# A sanitized backend (make check-sanitize) cannot run under valgrind; its
+# own leak and error checks take valgrind's place (tests/vm/run VLO_SANITIZE).
+ldd "$BACKEND" 2>/dev/null | grep -q libasan && BACKEND_WRAP=
 # valgrind makes the backend some 30 times slower: under a loaded TCG host a
 # control reply can then miss virtio_snd's 1 s timeout. That is no fault of
 # the backend, and a late reply during probe meets a Linux 6.12 virtio_snd
