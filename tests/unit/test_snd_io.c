@@ -126,6 +126,33 @@ static int completed(struct fx *f)
 	return n;
 }
 
+/* Stall the stream 0 audio thread in its next completion (on_complete),
+ * once it has said who it is. */
+static void stall_arm(struct fx *f)
+{
+	struct snd_io_stats st = { 0 };
+
+	for (int i = 0; i < 300; i++) {
+		assert_int_equal(snd_io_stream_stats(f->io, 0, &st), 0);
+		if (st.tid > 0)
+			break;
+		usleep(10000);
+	}
+	assert_true(st.tid > 0);
+	pthread_mutex_lock(&f->lock);
+	f->stall_tid = st.tid;
+	f->stall = true;
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void stall_release(struct fx *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->stall = false;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
 /* When set, the output stream's end ops instead of out_end's (a wrapper). */
 static const struct snd_end_ops *out_ops_override;
 /* When set, the completion callback instead of on_complete. */
@@ -943,7 +970,6 @@ static void test_control_with_stalled_audio_thread(void **state)
 	struct fx f;
 	struct req *r[20];
 	const int n = 20;
-	struct snd_io_stats st;
 	struct release_call call;
 	struct timespec limit;
 	pthread_t t;
@@ -958,18 +984,7 @@ static void test_control_with_stalled_audio_thread(void **state)
 		r[i] = tx_req(0, PERIOD_BYTES, (uint32_t)i);
 		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[i], &used), 0);
 	}
-	/* the audio thread says who it is once it runs */
-	for (int i = 0; i < 300; i++) {
-		assert_int_equal(snd_io_stream_stats(f.io, 0, &st), 0);
-		if (st.tid > 0)
-			break;
-		usleep(10000);
-	}
-	assert_true(st.tid > 0);
-	pthread_mutex_lock(&f.lock);
-	f.stall_tid = st.tid;
-	f.stall = true;
-	pthread_mutex_unlock(&f.lock);
+	stall_arm(&f);
 	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
 	assert_int_equal(wait_completed(&f, 1, 3000), 1);
 	pthread_mutex_lock(&f.lock);
@@ -987,10 +1002,7 @@ static void test_control_with_stalled_audio_thread(void **state)
 	joined = pthread_timedjoin_np(t, NULL, &limit);
 	if (joined) {
 		/* let the audio thread go so that the join below returns */
-		pthread_mutex_lock(&f.lock);
-		f.stall = false;
-		pthread_cond_broadcast(&f.cond);
-		pthread_mutex_unlock(&f.lock);
+		stall_release(&f);
 		pthread_join(t, NULL);
 		fail_msg("RELEASE waited for the stalled audio thread");
 	}
@@ -1003,10 +1015,7 @@ static void test_control_with_stalled_audio_thread(void **state)
 	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
 	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
 
-	pthread_mutex_lock(&f.lock);
-	f.stall = false;
-	pthread_cond_broadcast(&f.cond);
-	pthread_mutex_unlock(&f.lock);
+	stall_release(&f);
 	usleep(50000);
 	assert_int_equal(completed(&f), n);
 	for (int i = 0; i < n; i++) {
@@ -1033,7 +1042,6 @@ static void test_reset_waits_for_completions_in_progress(void **state)
 {
 	struct fx f;
 	struct req *r[4];
-	struct snd_io_stats st;
 	struct timespec limit;
 	pthread_t t;
 	uint32_t used;
@@ -1041,23 +1049,13 @@ static void test_reset_waits_for_completions_in_progress(void **state)
 
 	(void)state;
 	fx_setup(&f, "null", "null", 0);
-	for (int i = 0; i < 300; i++) {
-		assert_int_equal(snd_io_stream_stats(f.io, 0, &st), 0);
-		if (st.tid > 0)
-			break;
-		usleep(10000);
-	}
-	assert_true(st.tid > 0);
 	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
 	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
 	for (int i = 0; i < 4; i++) {
 		r[i] = tx_req(0, PERIOD_BYTES, (uint32_t)i);
 		assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[i], &used), 0);
 	}
-	pthread_mutex_lock(&f.lock);
-	f.stall_tid = st.tid;
-	f.stall = true;
-	pthread_mutex_unlock(&f.lock);
+	stall_arm(&f);
 	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
 	assert_int_equal(wait_completed(&f, 1, 3000), 1);	/* stalled in it */
 
@@ -1069,10 +1067,7 @@ static void test_reset_waits_for_completions_in_progress(void **state)
 		limit.tv_nsec -= 1000000000;
 	}
 	joined = pthread_timedjoin_np(t, NULL, &limit);
-	pthread_mutex_lock(&f.lock);
-	f.stall = false;
-	pthread_cond_broadcast(&f.cond);
-	pthread_mutex_unlock(&f.lock);
+	stall_release(&f);
 	if (!joined)
 		fail_msg("the reset returned while a completion was being written");
 	assert_int_equal(pthread_join(t, NULL), 0);
