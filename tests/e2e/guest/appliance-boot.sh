@@ -283,6 +283,27 @@ for z in rear driver chimes; do
 done
 say "each zone played bit-exact into its own loopback substream ($RETRIES replay(s) after underruns or dropouts)"
 
+# wait_zone_back ZONE UNIT OLDPID T0 WHAT: after WHAT (pid OLDPID) of ZONE
+# was killed at T0, wait until UNIT runs a new process and the zone's card
+# and its playback device are back; sets new. Fails after RECOVER_MAX s.
+wait_zone_back() {
+	local z=$1 unit=$2 old=$3 t0=$4 what=$5 el
+	new=
+	while :; do
+		el=$(echo "$(mono_s) - $t0" | bc)
+		[ "$(echo "$el > $RECOVER_MAX" | bc)" = 0 ] ||
+			fail "zone $z not back ${RECOVER_MAX}s after its $what was killed"
+		new=$(prop "$unit" MainPID)
+		if [ "$new" != 0 ] && [ "$new" != "$old" ] &&
+			[ "$(systemctl is-active "$unit")" = active ] &&
+			[ -e "/proc/asound/$z" ] &&
+			[ -e "/dev/snd/pcmC$(readlink "/proc/asound/$z" | tr -dc 0-9)D0p" ]; then
+			return 0
+		fi
+		sleep 0.2
+	done
+}
+
 # --- a backend dies: systemd restarts it, the adapter brings the card back
 # Restarts are counted from here: a backend started before its host card
 # registered has already been restarted by systemd at boot (by design).
@@ -295,20 +316,7 @@ old=$(prop "vhost-user-sound@$z.service" MainPID)
 adapter=$(prop "virtio-loopback-adapter@$z.service" MainPID)
 t0=$(mono_s)
 kill -KILL "$old"
-new=
-while :; do
-	el=$(echo "$(mono_s) - $t0" | bc)
-	[ "$(echo "$el > $RECOVER_MAX" | bc)" = 0 ] ||
-		fail "zone $z not back ${RECOVER_MAX}s after its backend was killed"
-	new=$(prop "vhost-user-sound@$z.service" MainPID)
-	if [ "$new" != 0 ] && [ "$new" != "$old" ] &&
-		[ "$(systemctl is-active "vhost-user-sound@$z.service")" = active ] &&
-		[ -e "/proc/asound/$z" ] &&
-		[ -e "/dev/snd/pcmC$(readlink "/proc/asound/$z" | tr -dc 0-9)D0p" ]; then
-		break
-	fi
-	sleep 0.2
-done
+wait_zone_back "$z" "vhost-user-sound@$z.service" "$old" "$t0" backend
 back=$(echo "$(mono_s) - $t0" | bc)
 play_exact "$z"
 [ -z "$MISSING" ] || fail "zone $z not bit-exact after its backend's restart"
@@ -342,19 +350,7 @@ timeout "$RECOVER_MAX" tail --pid="$pl" -f /dev/null ||
 st=0
 wait "$pl" || st=$?
 [ "$st" != 0 ] || fail "aplay on $z exited 0 although its card went away in mid-stream"
-while :; do
-	el=$(echo "$(mono_s) - $t0" | bc)
-	[ "$(echo "$el > $RECOVER_MAX" | bc)" = 0 ] ||
-		fail "zone $z not back ${RECOVER_MAX}s after its adapter was killed"
-	new=$(prop "virtio-loopback-adapter@$z.service" MainPID)
-	if [ "$new" != 0 ] && [ "$new" != "$old" ] &&
-		[ "$(systemctl is-active "virtio-loopback-adapter@$z.service")" = active ] &&
-		[ -e "/proc/asound/$z" ] &&
-		[ -e "/dev/snd/pcmC$(readlink "/proc/asound/$z" | tr -dc 0-9)D0p" ]; then
-		break
-	fi
-	sleep 0.2
-done
+wait_zone_back "$z" "virtio-loopback-adapter@$z.service" "$old" "$t0" adapter
 back=$(echo "$(mono_s) - $t0" | bc)
 play_exact "$z"
 [ -z "$MISSING" ] || fail "zone $z not bit-exact after its adapter's restart"
