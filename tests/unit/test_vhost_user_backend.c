@@ -314,6 +314,60 @@ static void test_hostile(void **state)
 	assert_int_equal(get_u64(e, VHU_GET_QUEUE_NUM), 2);
 }
 
+/*
+ * The kernel revokes the whole window when a frontend gives up in the middle
+ * of starting the rings (the adapter's reply bound expired, the device was
+ * removed). The backend then handles the rest of what was sent already:
+ * SET_VRING_ENABLE looks for requests in revoked rings. That must read the
+ * guard's zero pages, not crash, and the next frontend must be served.
+ */
+static void test_revoked_rings(void **state)
+{
+	struct env *e = *state;
+	struct vring_desc *desc = (void *)(e->mem + DESC);
+	struct vring_avail *avail = (void *)(e->mem + AVAIL);
+	int kick = eventfd(0, EFD_CLOEXEC), callfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct vhu_msg m;
+	int kicks;
+
+	vhu_guard_install();	/* again: cmocka took SIGBUS for each test */
+	hello(e);
+	vhu_msg_u64(&m, VHU_SET_FEATURES, (1ULL << 32) | (1ULL << 29) |
+		    VHU_BIT(VHU_F_PROTOCOL_FEATURES));
+	assert_int_equal(acked(e, &m), 0);
+	mem_table(e, 0, 0);
+	vhu_msg_state(&m, VHU_SET_VRING_NUM, 0, 8);
+	assert_int_equal(acked(e, &m), 0);
+	vhu_msg_addr(&m, 0, UVA + DESC, UVA + USED, UVA + AVAIL);
+	assert_int_equal(acked(e, &m), 0);
+	vhu_msg_vring_fd(&m, VHU_SET_VRING_CALL, 0, callfd);
+	assert_int_equal(acked(e, &m), 0);
+	vhu_msg_vring_fd(&m, VHU_SET_VRING_KICK, 0, kick);
+	assert_int_equal(acked(e, &m), 0);
+	/* a request waits, then every page of the window is revoked */
+	desc[0].addr = GPA + BUF;
+	desc[0].len = 64;
+	desc[0].flags = VRING_DESC_F_WRITE;
+	avail->ring[0] = 0;
+	__atomic_store_n(&avail->idx, 1, __ATOMIC_RELEASE);
+	vhu_guard_take_faults();
+	assert_int_equal(ftruncate(e->memfd, 0), 0);
+	kicks = atomic_load(&e->dev.kicks);
+	vhu_msg_state(&m, VHU_SET_VRING_ENABLE, 0, 1);
+	assert_int_equal(acked(e, &m), 0);
+	wait_for(&e->dev.kicks, kicks + 1);
+	/* the zero pages show no request; nothing was served */
+	assert_int_equal(atomic_load(&e->dev.served), 0);
+	assert_true(vhu_guard_take_faults() >= 1);
+	/* the frontend goes; the next one is served */
+	close(e->sock);
+	e->sock = vhu_connect(e->path);
+	assert_true(e->sock >= 0);
+	assert_int_equal(get_u64(e, VHU_GET_QUEUE_NUM), 2);
+	close(kick);
+	close(callfd);
+}
+
 /* Pages revoked under a registered mapping (here: the file shrinks) are
  * replaced on access instead of killing the process. */
 static void test_guard(void **state)
@@ -346,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoked_rings, setup, teardown),
 		cmocka_unit_test(test_guard),
 	};
 

@@ -5,7 +5,7 @@
 # backend, play again (bit-exact). The backend then exits 0 on SIGTERM with
 # no valgrind errors or leaks; clean kernel log; the module unloads.
 . "$(dirname "$0")/snd-lib.sh"
-BACKEND_WRAP=${BACKEND_WRAP-valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9}
+BACKEND_WRAP=${BACKEND_WRAP-$VALGRIND_BACKEND}
 command -v valgrind >/dev/null || BACKEND_WRAP=
 # A sanitized backend (make check-sanitize) cannot run under valgrind; its
 # own leak and error checks take valgrind's place (tests/vm/run VLO_SANITIZE).

@@ -12,7 +12,7 @@ for p in "$BACKEND" "$ADAPTER"; do
 	! ldd "$p" 2>/dev/null | grep -q libasan || { say "SKIP: $p is an ASan build"; exit 77; }
 done
 # shellcheck disable=SC2034 # start_card (snd-lib.sh) runs the backend under it
-BACKEND_WRAP=$VALGRIND
+BACKEND_WRAP=$VALGRIND_BACKEND
 # snd-lib starts "$ADAPTER": make that valgrind around the real one. exec, so
 # that its PID (ADAPTER_PID) is the process valgrind runs the adapter in.
 # --timeout-ms 60000: the adapter's bound on a backend reply (default 5 s) is
