@@ -196,7 +196,7 @@ void vlo_window_revoke(struct vlo_dev *vlo);
 int vlo_window_access(struct vlo_dev *vlo, u64 iova, void *buf, size_t len,
 		      bool write);
 void vlo_window_protect_ring(struct vlo_dev *vlo, dma_addr_t desc,
-			     dma_addr_t avail);
+			     dma_addr_t used);
 
 /* vlo_fail.c */
 bool vlo_fail_wanted(u32 device_id);

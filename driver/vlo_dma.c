@@ -632,32 +632,28 @@ static bool vlo_map_page_writable(const struct vlo_map *m, unsigned long i)
 }
 
 /*
- * A split ring's descriptor table is written by the driver only, and
- * virtio_ring trusts it (6.12's detach_buf_split reads the flags back from
- * the ring), as do the module's in-flight records. When the table fills
- * whole pages (a ring of 256 entries or more on 4 KiB pages; the avail
- * ring then starts on a page of its own), those pages are made read-only
- * for the backend: later faults insert them read-only, and any mapping
- * made before this call is zapped. The driver and the module still write
- * them through their kernel addresses. Smaller tables share their page
- * with the avail ring and stay writable: splitting the rings onto pages of
- * their own would make the backend fault on revoked avail pages it now
- * only reads, which the vhost-user guard does not always absorb (seen
- * under valgrind).
+ * A split ring's descriptor table and avail ring are written by the driver
+ * only, and virtio_ring trusts them (6.12's detach_buf_split reads the
+ * flags back from the table), as do the module's in-flight records. The
+ * rings are created with page alignment (vlo_setup_vq), so the used ring,
+ * the only part the device writes, starts on a page of its own; the pages
+ * before it are made read-only for the backend: later faults insert them
+ * read-only, and any mapping made before this call is zapped. The driver
+ * and the module still write them through their kernel addresses.
  */
 void vlo_window_protect_ring(struct vlo_dev *vlo, dma_addr_t desc,
-			     dma_addr_t avail)
+			     dma_addr_t used)
 {
 	struct vlo_map *m;
 	unsigned long flags;
 
-	if (!PAGE_ALIGNED(desc) || !PAGE_ALIGNED(avail) || avail <= desc)
+	if (!PAGE_ALIGNED(desc) || !PAGE_ALIGNED(used) || used <= desc)
 		return;
 	spin_lock_irqsave(&vlo->map_lock, flags);
 	m = vlo_window_find(vlo, desc);
 	if (m && m->kind == VLO_MAP_COHERENT && vlo_map_iova(vlo, m) == desc &&
-	    (avail - desc) >> PAGE_SHIFT < m->npages)
-		m->ro_pages = (avail - desc) >> PAGE_SHIFT;
+	    (used - desc) >> PAGE_SHIFT < m->npages)
+		m->ro_pages = (used - desc) >> PAGE_SHIFT;
 	else
 		m = NULL;
 	spin_unlock_irqrestore(&vlo->map_lock, flags);

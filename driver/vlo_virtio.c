@@ -199,7 +199,12 @@ static struct virtqueue *vlo_setup_vq(struct vlo_dev *vlo, unsigned int index,
 	if (index >= vlo->num_queues)
 		return ERR_PTR(-ENOENT);
 	q = &vlo->queues[index];
-	vq = vring_create_virtqueue(index, vlo->max_queue_size, SMP_CACHE_BYTES,
+	/*
+	 * Page alignment puts a split ring's used ring on a page of its own,
+	 * so everything before it can be read-only for the backend (at most
+	 * one more page per ring).
+	 */
+	vq = vring_create_virtqueue(index, vlo->max_queue_size, PAGE_SIZE,
 				    &vlo->vdev, true, true, ctx, vlo_notify,
 				    callback, name);
 	if (!vq)
@@ -207,7 +212,7 @@ static struct virtqueue *vlo_setup_vq(struct vlo_dev *vlo, unsigned int index,
 	/* In a packed ring the device writes descriptors too. */
 	if (!virtio_has_feature(&vlo->vdev, VIRTIO_F_RING_PACKED))
 		vlo_window_protect_ring(vlo, virtqueue_get_desc_addr(vq),
-					virtqueue_get_avail_addr(vq));
+					virtqueue_get_used_addr(vq));
 	if (vlo->fail_inflight && vlo_track_start(q, vq)) {
 		vring_del_virtqueue(vq);
 		return ERR_PTR(-ENOMEM);

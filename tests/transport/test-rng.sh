@@ -5,5 +5,6 @@
 vlo_load
 modprobe virtio_rng || fail "modprobe virtio_rng"
 "$TEST" rng
+"$TEST" rng-small
 vlo_unload
 echo "test-rng: PASS"

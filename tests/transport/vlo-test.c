@@ -8,8 +8,11 @@
  *   vlo-test einval       invalid create parameters give EINVAL
  *   vlo-test hostile      the memory fd gives SIGBUS off the mapped pages
  *   vlo-test rng          a user-space virtio-rng device: virtio_rng binds,
- *                         /dev/hwrng returns our bytes, and a completed
- *                         buffer is no longer reachable
+ *                         /dev/hwrng returns our bytes, the desc table and
+ *                         avail ring are read-only, the used ring writable,
+ *                         and a completed buffer is no longer reachable
+ *   vlo-test rng-small    the same with a 64-entry ring (sound's size: the
+ *                         whole ring fits in less than two pages)
  *   vlo-test blk-dead     a user-space virtio-blk device serves the probe
  *                         and a read, then stops answering while a direct
  *                         dd is in flight and is closed: dd must fail soon
@@ -450,6 +453,7 @@ struct rng_dev {
 	volatile bool stop;
 	volatile bool mute;	/* never answer (rng) */
 	volatile uint32_t len_lie;	/* not 0: the used len reported (rng) */
+	unsigned int qsize;	/* queue size to create; 0: 256 */
 	/* queue 0, once the driver set it up */
 	unsigned int num;
 	uint64_t desc, avail, used;
@@ -647,8 +651,8 @@ static char *rng_bind(const char *mode, struct rng_dev *r, int ctl, pthread_t *t
 	int fd, i;
 
 	default_create(&r->c, VIRTIO_ID_RNG);
-	/* A desc table of one whole page, which the module makes read-only. */
-	r->c.max_queue_size = 256;
+	/* 256: a desc table of one whole page. */
+	r->c.max_queue_size = r->qsize ? r->qsize : 256;
 	r->dev = create(ctl, &r->c);
 	if (r->dev < 0)
 		die("%s: create: %s", mode, strerror(errno));
@@ -676,9 +680,17 @@ static char *rng_bind(const char *mode, struct rng_dev *r, int ctl, pthread_t *t
 	return name;
 }
 
-static int cmd_rng(void)
+/* 1 if [p] is readable and a write to it gives SIGBUS. */
+static int read_only(struct rng_dev *r, uint64_t iova)
 {
-	struct rng_dev r = { 0 };
+	volatile uint8_t *p = iova_ptr(r, iova, 1);
+
+	return p && !probe(p) && probe_write(p);
+}
+
+static int cmd_rng(const char *mode, unsigned int qsize)
+{
+	struct rng_dev r = { .qsize = qsize };
 	uint8_t data[64];
 	pthread_t thr;
 	char *name;
@@ -686,59 +698,60 @@ static int cmd_rng(void)
 	int fd, i;
 	ssize_t n;
 
-	name = rng_bind("rng", &r, ctl, &thr);
+	name = rng_bind(mode, &r, ctl, &thr);
 	fd = open("/dev/hwrng", O_RDONLY);
 	if (fd < 0)
-		die("rng: /dev/hwrng: %s", strerror(errno));
+		die("%s: /dev/hwrng: %s", mode, strerror(errno));
 	n = read(fd, data, sizeof(data));
 	if (n <= 0)
-		die("rng: read /dev/hwrng: %s", n ? strerror(errno) : "EOF");
+		die("%s: read /dev/hwrng: %s", mode, n ? strerror(errno) : "EOF");
 	for (i = 0; i < n; i++)
 		if (data[i] != RNG_BYTE)
-			die("rng: byte %d is 0x%02x, not 0x%02x", i, data[i],
+			die("%s: byte %d is 0x%02x, not 0x%02x", mode, i, data[i],
 			    RNG_BYTE);
 	close(fd);
 	if (r.error[0])
-		die("rng: device: %s", r.error);
-	printf("rng: %s bound, read %zd bytes from /dev/hwrng, %lu buffers served\n",
-	       name, n, r.served);
+		die("%s: device: %s", mode, r.error);
+	printf("%s: %s bound, read %zd bytes from /dev/hwrng, %lu buffers served\n",
+	       mode, name, n, r.served);
 	/*
-	 * The desc table (a whole page: 256 entries) is the driver's:
-	 * readable, but a write gives SIGBUS. The used ring is the device's
-	 * (its flags word, which this device never changes, is written back
-	 * as is).
+	 * The desc table and the avail ring are the driver's: readable, but a
+	 * write gives SIGBUS (first and last byte of each). The used ring is
+	 * the device's (its flags word, which this device never changes, is
+	 * written back as is).
 	 */
-	if (probe(iova_ptr(&r, r.desc, 1)) || probe(iova_ptr(&r, r.desc + 4095, 1)))
-		die("rng: the desc table is not readable");
-	if (!probe_write(iova_ptr(&r, r.desc, 1)) ||
-	    !probe_write(iova_ptr(&r, r.desc + 4095, 1)))
-		die("rng: the desc table is writable by the device");
+	if (!read_only(&r, r.desc) || !read_only(&r, r.desc + 16ull * r.num - 1))
+		die("%s: the desc table (%u entries) is not read-only for the device",
+		    mode, r.num);
+	if (!read_only(&r, r.avail + 2) || !read_only(&r, r.avail + 4 + 2ull * r.num + 1))
+		die("%s: the avail ring is not read-only for the device", mode);
 	if (probe_write(iova_ptr(&r, r.used, 1)))
-		die("rng: the used ring is not writable by the device");
-	printf("rng: desc table read-only, used ring writable\n");
+		die("%s: the used ring is not writable by the device", mode);
+	printf("%s: %u entries: desc table and avail ring read-only, used ring writable\n",
+	       mode, r.num);
 
 	/* The driver has unmapped what we completed: it must be gone now. */
 	r.stop = true;
 	pthread_join(thr, NULL);
 	usleep(200000);
 	if (!r.last_buf)
-		die("rng: no buffer was served");
+		die("%s: no buffer was served", mode);
 	if (!probe(iova_ptr(&r, r.last_buf, 1)))
-		die("rng: completed buffer 0x%llx still readable",
+		die("%s: completed buffer 0x%llx still readable", mode,
 		    (unsigned long long)r.last_buf);
 	/* And the rings stay visible while the driver runs. */
 	if (probe(iova_ptr(&r, r.desc, 1)))
-		die("rng: descriptor table not readable");
-	printf("rng: completed buffer revoked, rings visible\n");
+		die("%s: descriptor table not readable", mode);
+	printf("%s: completed buffer revoked, rings visible\n", mode);
 
 	close(r.dev);
 	/* The device is gone: so is every page of the window. */
 	if (!probe(iova_ptr(&r, r.desc, 1)))
-		die("rng: rings readable after the device was destroyed");
+		die("%s: rings readable after the device was destroyed", mode);
 	munmap(r.win, r.c.iova_size);
 	close(r.mem);
 	close(ctl);
-	printf("rng: device destroyed, window revoked\n");
+	printf("%s: device destroyed, window revoked\n", mode);
 	return 0;
 }
 
@@ -1523,7 +1536,9 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "hostile"))
 		return cmd_hostile();
 	if (argc >= 2 && !strcmp(argv[1], "rng"))
-		return cmd_rng();
+		return cmd_rng("rng", 256);
+	if (argc >= 2 && !strcmp(argv[1], "rng-small"))
+		return cmd_rng("rng-small", 64);
 	if (argc >= 2 && !strcmp(argv[1], "blk-dead"))
 		return cmd_blk(BLK_DEAD);
 	if (argc >= 2 && !strcmp(argv[1], "blk-garbage"))
