@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,25 @@ static int inherited_socket(int fd, char *err, size_t errlen)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * This thread takes the requests off the rings (kicks) and hands playback
+ * periods to the audio threads: left SCHED_OTHER under load it went without
+ * the CPU for up to 300 ms, and the audio threads then starved
+ * (docs/performance.md, snd-bench). So --rt-priority covers it too.
+ */
+static void request_thread_rt(const struct vus_opts *o)
+{
+	struct sched_param sp = { .sched_priority = o->rt_priority };
+	int rc;
+
+	if (o->rt_priority <= 0)
+		return;
+	rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	if (rc)
+		fprintf(stderr, "%s: SCHED_FIFO %d not allowed for the request thread (%s); "
+			"it runs SCHED_OTHER\n", o->name, o->rt_priority, strerror(rc));
 }
 
 int main(int argc, char **argv)
@@ -119,6 +139,7 @@ int main(int argc, char **argv)
 		return EXIT_START;
 	}
 	vus_device_attach(dev, b);
+	request_thread_rt(o);
 	fprintf(stderr, "%s: %u stream(s), listening on %s\n", o->name, o->n_streams,
 		o->socket_path[0] ? o->socket_path : "the inherited socket");
 	snprintf(err, sizeof(err), "%s", o->socket_path[0] ? o->socket_path : "the inherited socket");

@@ -93,7 +93,8 @@ start_card() {
 	local name=$1 sock=$WORK/$1.sock s args=()
 	shift
 	for s in "$@"; do args+=(--stream "$s"); done
-	${BACKEND_WRAP:-} "$BACKEND" --name "$name" --socket-path "$sock" "${args[@]}" \
+	# shellcheck disable=SC2086 # BACKEND_ARGS: more options, word-split
+	${BACKEND_WRAP:-} "$BACKEND" --name "$name" --socket-path "$sock" ${BACKEND_ARGS:-} "${args[@]}" \
 		>>"$WORK/$name.log" 2>&1 &
 	BACKEND_PID=$!
 	PIDS+=("backend:$!")
@@ -101,6 +102,25 @@ start_card() {
 	for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.1; done
 	[ -S "$sock" ] || fail "$name: backend did not create $sock within 30 s"
 	attach_card "$name"
+}
+
+# check_sched PID PRIO: every thread of process PID runs SCHED_FIFO at PRIO
+# (PRIO 0: every thread SCHED_OTHER), and there are at least MIN threads
+# (default 1); read from /proc/PID/task/*/stat (fields 40 and 41).
+check_sched() {
+	local pid=$1 prio=$2 min=${3:-1} st rest n=0 want
+	want=$([ "$prio" = 0 ] && echo "0 0" || echo "$prio 1")
+	for st in /proc/"$pid"/task/*/stat; do
+		rest=$(cat "$st" 2>/dev/null) || continue	# a thread that just ended
+		rest=${rest##*) }
+		# shellcheck disable=SC2086 # the fields after "(comm) "
+		set -- $rest
+		[ "${38} ${39}" = "$want" ] ||
+			fail "thread $(basename "$(dirname "$st")") of $pid: rt_priority/policy ${38} ${39}, want $want"
+		n=$((n + 1))
+	done
+	[ "$n" -ge "$min" ] || fail "process $pid has $n thread(s), want at least $min"
+	say "process $pid: $n threads, rt_priority/policy $want"
 }
 
 # attach_card NAME: an adapter for NAME's running backend (again, after

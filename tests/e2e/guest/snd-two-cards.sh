@@ -21,10 +21,12 @@ PACE=$GUEST_PROGS/snd-pace
 [ -x "$PACE" ] || fail "$PACE missing: make e2e-guest-progs"
 
 load_module
-start_card cardA "playback:wav:$WORK/a.wav"
-CA=$CARD
+# Card A's backend asks for SCHED_FIFO itself: its audio thread and the
+# thread that takes requests off the rings must both get it.
+BACKEND_ARGS="--rt-priority 20" start_card cardA "playback:wav:$WORK/a.wav"
+CA=$CARD PA=$BACKEND_PID
 start_card cardB "playback:wav:$WORK/b.wav"
-CB=$CARD
+CB=$CARD PB=$BACKEND_PID
 [ "$CA" != "$CB" ] || fail "both backends on card $CA"
 
 # Different noise on the two cards at the same time. 8 s at 48 kHz is a
@@ -40,6 +42,11 @@ for attempt in 1 2 3 4; do
 	sa=0 sb=0
 	"$PACE" "hw:$CA,0" "$WORK/a-in.wav" >"$WORK/pace-a.out" 2>"$WORK/pace-a.log" & pa=$!
 	"$PACE" "hw:$CB,0" "$WORK/b-in.wav" >"$WORK/pace-b.out" 2>"$WORK/pace-b.log" & pb=$!
+	if [ $attempt = 1 ]; then
+		sleep 2	# both streams running: every audio thread exists
+		check_sched "$PA" 20 2
+		check_sched "$PB" 0 2
+	fi
 	wait $pa || sa=$?
 	wait $pb || sb=$?
 	sed "s|^|$me: card $CA: |" "$WORK/pace-a.out"
