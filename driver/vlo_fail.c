@@ -188,10 +188,17 @@ static void vlo_fail_head(struct vlo_dev *vlo, struct vlo_track *t, u16 head)
 	unsigned int i = head, n = t->num, steps;
 	struct vring_desc d;
 	u8 err = VIRTIO_BLK_S_IOERR;
+	bool end = false;
 	u16 flags;
 	u32 len;
 
-	for (steps = 0; steps < n; steps++) {
+	/*
+	 * At most n descriptors of the ring, or of the indirect table once
+	 * there (the count restarts: a for loop's increment after the switch
+	 * cost the table its last entry, the status).
+	 */
+	steps = 0;
+	while (steps++ < n) {
 		if (!vlo_read_desc(vlo, t, table, i, &d))
 			break;
 		flags = virtio16_to_cpu(vdev, d.flags);
@@ -205,13 +212,16 @@ static void vlo_fail_head(struct vlo_dev *vlo, struct vlo_track *t, u16 head)
 		}
 		if ((flags & VRING_DESC_F_WRITE) && len)
 			status = virtio64_to_cpu(vdev, d.addr) + len - 1;
-		if (!(flags & VRING_DESC_F_NEXT))
+		if (!(flags & VRING_DESC_F_NEXT)) {
+			end = true;
 			break;
+		}
 		i = virtio16_to_cpu(vdev, d.next);
 		if (i >= n)
 			break;
 	}
-	if (status)
+	/* Only at the chain's real end: never into a data buffer. */
+	if (end && status)
 		vlo_window_access(vlo, status, &err, 1, true);
 }
 

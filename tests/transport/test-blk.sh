@@ -8,6 +8,7 @@
 vlo_load
 modprobe virtio_blk || fail "modprobe virtio_blk"
 "$TEST" blk-dead
+"$TEST" blk-dead-indirect
 "$TEST" blk-garbage
 "$TEST" blk-hung
 vlo_unload

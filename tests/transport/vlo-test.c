@@ -16,6 +16,9 @@
  *   vlo-test blk-dead     a user-space virtio-blk device serves the probe
  *                         and a read, then stops answering while a direct
  *                         dd is in flight and is closed: dd must fail soon
+ *   vlo-test blk-dead-indirect  blk-dead with VIRTIO_RING_F_INDIRECT_DESC:
+ *                         every request is an indirect table, which the
+ *                         module must walk to fail the one in flight
  *   vlo-test blk-garbage  the same device answers the dd with a garbage used
  *                         ring (bad id, len and idx): dd must fail soon
  *   vlo-test blk-hung     the same device, created with a 1 s stall bound,
@@ -766,6 +769,7 @@ static int cmd_rng(const char *mode, unsigned int qsize)
 #define BLK_S_UNSUPP		2
 #define VRING_F_NEXT		1
 #define VRING_F_WRITE		2
+#define VRING_F_INDIRECT	4
 
 struct blk_dev {
 	struct rng_dev r;	/* rings, fds, window: as for rng */
@@ -781,6 +785,8 @@ struct blk_dev {
 	volatile unsigned long rounds;	/* of the thread's loop */
 	volatile bool poke;	/* probe outside the next request's buffers */
 	volatile int poked;	/* 1: both probes gave SIGBUS; -1, -2: not */
+	bool indirect;		/* offer VIRTIO_RING_F_INDIRECT_DESC */
+	volatile unsigned long indirect_seen;	/* chains given as indirect tables */
 	char disk_path[64];	/* /dev/vdX */
 };
 
@@ -819,11 +825,20 @@ static int blk_request(struct blk_dev *b, uint16_t head, uint32_t *used_len)
 	unsigned int n = 0, i;
 	uint16_t idx = head;
 	uint8_t *hdr, *status;
-	uint32_t type;
+	uint32_t type, size = r->num;
 	uint64_t off;
 
+	if (head < r->num && (desc[head].flags & VRING_F_INDIRECT)) {
+		/* The whole chain is in a table of its own (virtio 2.7.5.3). */
+		size = desc[head].len / 16;
+		desc = iova_ptr(r, desc[head].addr, desc[head].len);
+		if (!desc || !size)
+			return -1;
+		idx = 0;
+		b->indirect_seen++;
+	}
 	for (;;) {
-		if (n == 16 || idx >= r->num)
+		if (n == 16 || idx >= size)
 			return -1;
 		chain[n++] = desc[idx];
 		if (!(chain[n - 1].flags & VRING_F_NEXT))
@@ -1090,7 +1105,7 @@ static int wait_bounded(pid_t pid, double secs)
 	return -1;
 }
 
-enum blk_mode { BLK_DEAD, BLK_GARBAGE, BLK_HUNG };
+enum blk_mode { BLK_DEAD, BLK_GARBAGE, BLK_HUNG, BLK_DEAD_INDIRECT };
 
 #define BLK_STALL_MS 1000
 
@@ -1130,6 +1145,8 @@ static char *blk_setup(const char *mode, struct blk_dev *b, int ctl,
 	for (i = 0; i < (int)sizeof(b->disk); i++)
 		b->disk[i] = blk_pattern(i);
 	default_create(&r->c, VIRTIO_ID_BLOCK);
+	if (b->indirect)
+		r->c.device_features |= 1ULL << 28;	/* VIRTIO_RING_F_INDIRECT_DESC */
 	r->c.config_size = 64;
 	memcpy(r->c.config, &capacity, sizeof(capacity));
 	r->c.stall_ms = stall_ms;
@@ -1155,7 +1172,8 @@ static char *blk_setup(const char *mode, struct blk_dev *b, int ctl,
 
 static int cmd_blk(enum blk_mode m)
 {
-	static const char *const names[] = { "blk-dead", "blk-garbage", "blk-hung" };
+	static const char *const names[] = { "blk-dead", "blk-garbage", "blk-hung",
+					     "blk-dead-indirect" };
 	const char *mode = names[m];
 	bool garbage = m == BLK_GARBAGE;
 	static struct blk_dev b;
@@ -1167,6 +1185,10 @@ static int cmd_blk(enum blk_mode m)
 	double t0, took;
 	pid_t dd;
 
+	/* The dead backend again, every request an indirect table. */
+	b.indirect = m == BLK_DEAD_INDIRECT;
+	if (b.indirect)
+		m = BLK_DEAD;
 	name = blk_setup(mode, &b, ctl, m == BLK_HUNG ? BLK_STALL_MS : 0, &thr,
 			 dev, sizeof(dev));
 
@@ -1181,6 +1203,8 @@ static int cmd_blk(enum blk_mode m)
 		die("%s: device: %s", mode, r->error);
 	printf("%s: %s bound, %lu requests served, direct read correct\n",
 	       mode, name, r->served);
+	if (b.indirect && !b.indirect_seen)
+		die("%s: virtio_blk used no indirect table", mode);
 
 	/* Now stop answering and start a direct read. */
 	b.garbage = garbage;
@@ -1545,6 +1569,8 @@ int main(int argc, char **argv)
 		return cmd_blk(BLK_GARBAGE);
 	if (argc >= 2 && !strcmp(argv[1], "blk-hung"))
 		return cmd_blk(BLK_HUNG);
+	if (argc >= 2 && !strcmp(argv[1], "blk-dead-indirect"))
+		return cmd_blk(BLK_DEAD_INDIRECT);
 	if (argc >= 2 && !strcmp(argv[1], "rng-dead"))
 		return cmd_rng_more(true);
 	if (argc >= 2 && !strcmp(argv[1], "rng-badlen"))
