@@ -25,8 +25,18 @@ $(SND_MICRO): $(SND_MICRO_SRCS) tests/bench/snd_front.h $(VHU_LIB) \
 	$(CC) $(CFLAGS) -Ilib/vhost-user -Ilib/virtqueue $(LDFLAGS) -o $@ $(SND_MICRO_SRCS) \
 		$(VHU_LIB) $(BUILD)/lib/libvirtqueue.a -pthread
 
+# snd-latency, snd-period: run in the guest by snd-vm-bench (parts latency
+# and timing; the guest sees the host's build/).
+SND_LATENCY = $(BENCH_DIR)/snd-latency
+SND_PERIOD = $(BENCH_DIR)/snd-period
+
+$(SND_LATENCY) $(SND_PERIOD): $(BENCH_DIR)/%: tests/bench/%.c tests/bench/bench_pcm.c \
+		tests/bench/bench_pcm.h | setup
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/bench/bench_pcm.c -lasound
+
 .PHONY: bench-progs
-bench-progs: $(SND_MICRO)
+bench-progs: $(SND_MICRO) $(SND_LATENCY) $(SND_PERIOD)
 # Built with everything else, so it cannot rot between benchmark runs.
 all: bench-progs
 

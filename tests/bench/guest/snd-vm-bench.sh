@@ -16,6 +16,18 @@
 #            while stress-ng hogs every CPU: "rt" has SCHED_FIFO audio threads
 #            (backend --rt-priority 80, aplay under chrt -f 70), "plain" has
 #            neither; underruns per zone.
+#  latency   an impulse (a click every 200 ms, CLICKS of them) played on a
+#            virtio card whose backend is bound to hw:Loopback,0,4, versus
+#            on hw:Loopback,0,5 directly, each captured from its
+#            hw:Loopback,1,N (build/tests/bench/snd-latency): time from the
+#            write to the capture, against the delay ALSA reported to the
+#            writer; a buffer of LAT_BUFFER periods, each period of
+#            LAT_PERIODS; ROUNDS rounds, order alternating; medians.
+#  timing    the interval between the wake-ups at which the position of a
+#            playback stream moved (tx completions on the virtio card, bound
+#            to hw:Loopback,0,6; snd-aloop's timer on hw:Loopback,0,7 as the
+#            reference; build/tests/bench/snd-period), SECS s per run,
+#            each period of LAT_PERIODS; ROUNDS runs; medians.
 #
 # Prints markdown tables; with OUT set, also writes them to $OUT/table.md.
 . "$(dirname "$0")/../../e2e/guest/snd-lib.sh"
@@ -23,7 +35,11 @@ ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-5}
 SCALE=${SCALE:-1 2 4 8 16}
 STRESS_S=${STRESS_S:-30}
-PARTS=${PARTS:-cpu scale isolation}
+PARTS=${PARTS:-cpu latency timing scale isolation}
+LAT_PERIODS=${LAT_PERIODS:-10 20}
+LAT_BUFFER=${LAT_BUFFER:-8}
+CLICKS=${CLICKS:-20}
+BENCH_BIN=$REPO/build/tests/bench
 OUT=${OUT:-}
 HZ=$(getconf CLK_TCK)
 fmt=(-f S16_LE -r 48000 -c 2)
@@ -175,11 +191,124 @@ part_isolation() {
 	out "| plain | SCHED_OTHER | $(underruns_in "$WORK/aplay-plain.log") | $(underruns_in "$WORK/plain.log") |"
 }
 
+# lat_stats FILE: from snd-latency's click lines, "median p90 reported
+# median-of-(measured - reported) device" in ms (medians over the clicks).
+lat_stats() {
+	awk '/^click /{ m[++n] = $4; r[n] = $6; d[n] = $4 - $6; x[n] = $8 }
+	function srt(a, k,  i, j, t) { for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t } }
+	function med(a, k) { return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+	END { if (!n) exit 1; srt(m, n); srt(r, n); srt(d, n); srt(x, n)
+		printf "%.2f %.2f %.2f %.2f %.2f\n", med(m, n), m[int((n * 9 + 9) / 10)], med(r, n), med(d, n), med(x, n) }' "$1"
+}
+
+# col N LINE...: the median of field N of the lines.
+col() {
+	local n=$1 v
+	shift
+	mapfile -t v < <(printf '%s\n' "$@" | awk -v n="$n" '{ print $n }')
+	median "${v[@]}" | awk '{ printf "%.2f\n", $1 }'
+}
+
+# What the backend and the kernel said lately, after a failed run.
+lat_trouble() {
+	tail -n 5 "$WORK/lat.log" 2>/dev/null | sed 's/^/    backend: /'
+	dmesg | { grep -E "$SND_KLOG_TROUBLE" || true; } | tail -n 5 | sed 's/^/    kernel: /'
+	true
+}
+
+part_latency() {
+	local card r p path dev cap f med=() ok fails
+	[ -x "$BENCH_BIN/snd-latency" ] || fail "$BENCH_BIN/snd-latency missing: make"
+	start_card lat playback:hw:Loopback,0,4
+	card=$CARD
+	declare -A res=() nfail=()
+	for p in $LAT_PERIODS; do
+		for r in $(seq "$ROUNDS"); do
+			for path in $([ $((r % 2)) = 1 ] && echo "direct virtio" || echo "virtio direct"); do
+				if [ "$path" = virtio ]; then dev=hw:$card,0 cap=hw:Loopback,1,4; else dev=hw:Loopback,0,5 cap=hw:Loopback,1,5; fi
+				f=$WORK/lat-$path-$p-$r.txt
+				if "$BENCH_BIN/snd-latency" --period-ms "$p" --periods "$LAT_BUFFER" --clicks "$CLICKS" \
+					"$dev" "$cap" >"$f" 2>"$WORK/lat-errors-$path-$p-$r.log" && ok=$(lat_stats "$f"); then
+					res[$path-$p]+="$ok"$'\n'
+					say "latency: $path, period $p ms, round $r: median/p90/reported/diff/device $ok ms"
+				else
+					nfail[$path-$p]=$((${nfail[$path-$p]:-0} + 1))
+					say "latency: $path, period $p ms, round $r failed: $(tr '\n' ' ' <"$WORK/lat-errors-$path-$p-$r.log")"
+					lat_trouble
+				fi
+			done
+		done
+	done
+	out ""
+	out "### 2. Added latency: a click written to the card until it shows up in the snd-aloop capture ($CLICKS clicks per run, buffer $LAT_BUFFER periods kept full, medians of $ROUNDS runs)"
+	out ""
+	out "| path | period ms | runs ok / failed | measured median ms | measured p90 ms | reported delay ms | of which beyond the ring (latency_bytes) ms | measured - reported ms | added vs direct ms (periods) |"
+	out "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for p in $LAT_PERIODS; do
+		local dm=
+		for path in direct virtio; do
+			local lines=${res[$path-$p]:-} m p9 rp df dv added=
+			fails=${nfail[$path-$p]:-0}
+			if [ -z "$lines" ]; then
+				out "| $path | $p | 0 / $fails | | | | | | |"
+				continue
+			fi
+			mapfile -t med <<<"${lines%$'\n'}"
+			m=$(col 1 "${med[@]}") p9=$(col 2 "${med[@]}") rp=$(col 3 "${med[@]}") df=$(col 4 "${med[@]}") dv=$(col 5 "${med[@]}")
+			if [ "$path" = direct ]; then
+				dm=$m added=-
+			elif [ -n "$dm" ]; then
+				added=$(awk -v a="$m" -v b="$dm" -v p="$p" 'BEGIN { printf "%.2f (%.2f)", a - b, (a - b) / p }')
+			fi
+			out "| $path | $p | ${#med[@]} / $fails | $m | $p9 | $rp | $dv | $df | $added |"
+		done
+	done
+	stop_all
+}
+
+part_timing() {
+	local card r p path dev f line
+	[ -x "$BENCH_BIN/snd-period" ] || fail "$BENCH_BIN/snd-period missing: make"
+	start_card tim playback:hw:Loopback,0,6
+	card=$CARD
+	out ""
+	out "### 3. Completion timing: intervals between the wake-ups at which the stream position moved (48 kHz stereo S16, buffer 16 periods, $SECS s per run, medians of $ROUNDS runs; max: the largest of any run)"
+	out ""
+	out "| path | period ms | runs ok / failed | mean interval per period ms | p99 ms | max ms | wake-ups seeing >1 period (all runs) |"
+	out "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for p in $LAT_PERIODS; do
+		for path in virtio direct; do
+			local lines=() fails=0 mx mu
+			if [ "$path" = virtio ]; then dev=hw:$card,0; else dev=hw:Loopback,0,7; fi
+			for r in $(seq "$ROUNDS"); do
+				f=$WORK/period-$path-$p-$r.log
+				if line=$("$BENCH_BIN/snd-period" --period-ms "$p" --periods 16 --secs "$SECS" "$dev" 2>"$f"); then
+					lines+=("$line")
+					say "timing: $path, period $p ms, round $r: $line"
+				else
+					fails=$((fails + 1))
+					say "timing: $path, period $p ms, round $r failed: $(tr '\n' ' ' <"$f")"
+				fi
+			done
+			if [ ${#lines[@]} = 0 ]; then
+				out "| $path | $p | 0 / $fails | | | | |"
+				continue
+			fi
+			mx=$(printf '%s\n' "${lines[@]}" | awk '$12 > m { m = $12 } END { printf "%.2f", m }')
+			mu=$(printf '%s\n' "${lines[@]}" | awk '{ j += $14; w += $4 } END { printf "%d of %d", j, w }')
+			out "| $path | $p | ${#lines[@]} / $fails | $(col 8 "${lines[@]}") | $(col 10 "${lines[@]}") | $mx | $mu |"
+		done
+	done
+	stop_all
+}
+
 for p in $PARTS; do
 	case $p in
 	cpu) part_cpu ;;
 	scale) part_scale ;;
 	isolation) part_isolation ;;
+	latency) part_latency ;;
+	timing) part_timing ;;
 	*) fail "unknown part '$p'" ;;
 	esac
 done
