@@ -8,7 +8,8 @@
  *  - tx: when its audio has been consumed by the end, i.e. when the end's
  *    delay shows its last frame left the buffer (so completions come one
  *    period apart, never as soon as copied); status OK, latency_bytes = the
- *    end's delay in bytes at that moment;
+ *    end's delay beyond the frames of requests not yet completed (which
+ *    the guest already counts in its ring): 0 in steady state;
  *  - rx: when its payload is full of captured audio; status OK,
  *    latency_bytes = frames captured and not yet handed over;
  *  - requests arriving while the stream is not STARTED are held until START;
