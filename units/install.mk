@@ -19,6 +19,8 @@
 #   make uninstall, uninstall-bench, uninstall-dkms: remove what they installed
 #                   (configuration in /etc/vlo only if unchanged)
 #   NO_ENABLE=1     install does not enable vlo-zones.target
+#   ENABLE_PIPEWIRE=1  install also enables the system-wide PipeWire and
+#                   WirePlumber (vlo-wireplumber.service, vlo-pipewire.socket)
 #   NO_SYSUSERS=1   install does not run systemd-sysusers (it does only when
 #                   DESTDIR is empty: the users and groups of vlo.sysusers.conf)
 #   make lint-units systemd-analyze verify and security on the units as
@@ -76,6 +78,10 @@ VLO_PW_CONF = $(wildcard pipewire-conf/wireplumber-0.4/main.lua.d/*.lua) \
 	$(wildcard pipewire-conf/wireplumber-0.5/*.conf) $(wildcard pipewire-conf/pipewire/*.conf)
 vlo_pw_dest = $(SYSCONFDIR)/$(if $(filter %.lua,$(1)),wireplumber/main.lua.d,$(if \
 	$(filter pipewire-conf/wireplumber-0.5/%,$(1)),wireplumber/wireplumber.conf.d,pipewire/pipewire.conf.d))/$(notdir $(1))
+# pipewire-conf/wireplumber-0.4/system/: only the appliance's system-wide
+# WirePlumber reads these (vlo-wireplumber.service: XDG_CONFIG_HOME=/etc/vlo).
+VLO_PW_SYSTEM = $(wildcard pipewire-conf/wireplumber-0.4/system/*/*.lua)
+vlo_pw_system_dest = $(SYSCONFDIR)/vlo/wireplumber/$(patsubst pipewire-conf/wireplumber-0.4/system/%,%,$(1))
 define vlo_newline
 
 
@@ -137,6 +143,18 @@ ifeq ($(NO_ENABLE),)
 	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/systemd/system/multi-user.target.wants
 	ln -sf $(SYSTEMD_UNITDIR)/vlo-zones.target \
 		$(DESTDIR)$(SYSCONFDIR)/systemd/system/multi-user.target.wants/vlo-zones.target
+ifneq ($(ENABLE_PIPEWIRE),)
+	@# ENABLE_PIPEWIRE=1: the system-wide PipeWire and WirePlumber come up
+	@# with the zones (their [Install] sections: vlo-zones.target,
+	@# sockets.target) and own the zone cards; without it the cards stay
+	@# free for ALSA clients (hw:CARD=NAME).
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/systemd/system/vlo-zones.target.wants \
+		$(DESTDIR)$(SYSCONFDIR)/systemd/system/sockets.target.wants
+	ln -sf $(SYSTEMD_UNITDIR)/vlo-wireplumber.service \
+		$(DESTDIR)$(SYSCONFDIR)/systemd/system/vlo-zones.target.wants/vlo-wireplumber.service
+	ln -sf $(SYSTEMD_UNITDIR)/vlo-pipewire.socket \
+		$(DESTDIR)$(SYSCONFDIR)/systemd/system/sockets.target.wants/vlo-pipewire.socket
+endif
 endif
 
 # pipewire-conf/udev/: rules that name the zones' cards for PipeWire.
@@ -148,6 +166,7 @@ VLO_ALSA_INIT = $(wildcard pipewire-conf/alsa-init/*)
 
 install-pipewire-conf:
 	$(foreach f,$(VLO_PW_CONF),$(call vlo_install_one,644,$(f),$(call vlo_pw_dest,$(f)))$(vlo_newline))
+	$(foreach f,$(VLO_PW_SYSTEM),$(call vlo_install_one,644,$(f),$(call vlo_pw_system_dest,$(f)))$(vlo_newline))
 	$(foreach f,$(VLO_PW_UDEV),$(call vlo_install_one,644,$(f),$(UDEV_RULESDIR)/$(notdir $(f)))$(vlo_newline))
 	$(foreach f,$(VLO_ALSA_INIT),$(call vlo_install_one,644,$(f),$(ALSA_INITDIR)/preinit/$(notdir $(f)))$(vlo_newline))
 
@@ -157,10 +176,20 @@ install-docs:
 		$(INSTALL) -D -m 644 units/etc/$$f $(DESTDIR)$(DOCDIR)/examples/$$f; done
 
 # Configuration already in /etc/vlo is the admin's: never overwritten.
+# ENABLE_PIPEWIRE=1: PipeWire owns the zone cards and opens them at formats
+# of its choosing, so each zone's backend plays into the project's snd-aloop
+# profile (pipewire-conf/alsa/vlo-zones-aloop.conf: softvol + dmix, the
+# cable fixed at S16_LE/48 kHz/stereo, what the capture end records)
+# instead of straight into hw:Loopback,0,N (bit-exact, any format: the
+# plain appliance's checks).
 install-bench: install
 	set -e; for f in $(VLO_BENCH_ETC); do \
 		case $$f in vlo/*) [ -e "$(DESTDIR)$(SYSCONFDIR)/$$f" ] && continue ;; esac; \
-		$(INSTALL) -D -m 644 units/etc/$$f $(DESTDIR)$(SYSCONFDIR)/$$f; done
+		$(INSTALL) -D -m 644 units/etc/$$f $(DESTDIR)$(SYSCONFDIR)/$$f; \
+		case "$(ENABLE_PIPEWIRE):$$f" in ?*:vlo/sound/*.conf) z=$${f##*/}; \
+			sed -i "s@^stream playback:hw:Loopback,0,[0-9]*\$$@stream playback:vlo_zone_$${z%.conf}@" \
+				$(DESTDIR)$(SYSCONFDIR)/$$f ;; esac; done
+	$(if $(ENABLE_PIPEWIRE),$(call vlo_install_one,644,pipewire-conf/alsa/vlo-zones-aloop.conf,$(SYSCONFDIR)/alsa/conf.d/60-vlo-zones.conf))
 
 install-dkms:
 	$(INSTALL) -d $(DESTDIR)$(DKMS_SRCDIR)/uapi
@@ -179,12 +208,17 @@ uninstall:
 	if [ -e "$(DESTDIR)/lib/modules/$(INSTALL_KVER)/modules.dep" ]; then \
 		$(DEPMOD) -b "$(or $(DESTDIR),/)" $(INSTALL_KVER); fi
 	rm -f $(DESTDIR)$(SYSCONFDIR)/systemd/system/multi-user.target.wants/vlo-zones.target
+	rm -f $(DESTDIR)$(SYSCONFDIR)/systemd/system/vlo-zones.target.wants/vlo-wireplumber.service \
+		$(DESTDIR)$(SYSCONFDIR)/systemd/system/sockets.target.wants/vlo-pipewire.socket
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/systemd/system/vlo-zones.target.wants 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMD_UNITDIR)/,$(notdir $(VLO_UNITS)))
 	rm -f $(DESTDIR)$(SYSTEMD_GENERATORDIR)/vlo-zones-generator
 	rm -f $(DESTDIR)$(UDEV_RULESDIR)/60-vlo-zone-card.rules
 	rm -f $(DESTDIR)$(MODULESLOADDIR)/virtio-loopback.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
 	rm -f $(foreach f,$(VLO_PW_CONF),$(DESTDIR)$(call vlo_pw_dest,$(f)))
+	rm -f $(foreach f,$(VLO_PW_SYSTEM),$(DESTDIR)$(call vlo_pw_system_dest,$(f)))
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/vlo/wireplumber/* $(DESTDIR)$(SYSCONFDIR)/vlo/wireplumber 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(UDEV_RULESDIR)/,$(notdir $(VLO_PW_UDEV)))
 	rm -f $(addprefix $(DESTDIR)$(ALSA_INITDIR)/preinit/,$(notdir $(VLO_ALSA_INIT)))
 
@@ -193,6 +227,7 @@ uninstall-bench: uninstall
 	set -e; for f in $(VLO_BENCH_ETC); do \
 		case $$f in vlo/*) cmp -s units/etc/$$f $(DESTDIR)$(SYSCONFDIR)/$$f || continue ;; esac; \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/$$f; done
+	rm -f $(DESTDIR)$(SYSCONFDIR)/alsa/conf.d/60-vlo-zones.conf
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/vlo/sound $(DESTDIR)$(SYSCONFDIR)/vlo 2>/dev/null
 
 uninstall-dkms:
@@ -212,7 +247,7 @@ VLO_LINT_VARS = DESTDIR= PREFIX=$(VLO_LINT_ROOT)/usr SYSCONFDIR=$(VLO_LINT_ROOT)
 # .. 100 unsafe); the backend and the adapter score 11 and 12 today.
 VLO_SECURITY_MAX ?= 20
 VLO_SECURITY_UNITS = vhost-user-sound@lint.service virtio-loopback-adapter@lint.service \
-	$(if $(POLICY_BIN),vlo-zoned.service)
+	$(if $(POLICY_BIN),vlo-zoned.service) vlo-pipewire.service vlo-wireplumber.service
 
 lint-units: $(ADAPTER_BIN) snd-backend $(VLO_LIBEXEC_PROGRAMS) $(filter-out $(ADAPTER_BIN) %/vhost-user-sound,$(VLO_BIN_PROGRAMS))
 	rm -rf $(VLO_LINT_ROOT)
