@@ -220,18 +220,14 @@ static void wait_for(atomic_int *v, int want)
 	assert_true(atomic_load(v) >= want);
 }
 
-static void test_ring_runs(void **state)
+/* Negotiate `features' and start queue 0 (8 entries at DESC/AVAIL/USED,
+ * base 0) with the given call and kick eventfds; not enabled yet. */
+static void start_ring(struct env *e, uint64_t features, int callfd, int kick)
 {
-	struct env *e = *state;
-	struct vring_desc *desc = (void *)(e->mem + DESC);
-	struct vring_avail *avail = (void *)(e->mem + AVAIL);
-	struct vring_used *used = (void *)(e->mem + USED);
-	int kick = eventfd(0, EFD_CLOEXEC), callfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	struct vhu_msg m, r;
-	uint64_t v;
+	struct vhu_msg m;
 
 	hello(e);
-	vhu_msg_u64(&m, VHU_SET_FEATURES, (1ULL << 32) | VHU_BIT(VHU_F_PROTOCOL_FEATURES));
+	vhu_msg_u64(&m, VHU_SET_FEATURES, features | VHU_BIT(VHU_F_PROTOCOL_FEATURES));
 	assert_int_equal(acked(e, &m), 0);
 	mem_table(e, 0, 0);
 	vhu_msg_state(&m, VHU_SET_VRING_NUM, 0, 8);
@@ -244,6 +240,19 @@ static void test_ring_runs(void **state)
 	assert_int_equal(acked(e, &m), 0);
 	vhu_msg_vring_fd(&m, VHU_SET_VRING_KICK, 0, kick);
 	assert_int_equal(acked(e, &m), 0);
+}
+
+static void test_ring_runs(void **state)
+{
+	struct env *e = *state;
+	struct vring_desc *desc = (void *)(e->mem + DESC);
+	struct vring_avail *avail = (void *)(e->mem + AVAIL);
+	struct vring_used *used = (void *)(e->mem + USED);
+	int kick = eventfd(0, EFD_CLOEXEC), callfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct vhu_msg m, r;
+	uint64_t v;
+
+	start_ring(e, 1ULL << 32, callfd, kick);
 	vhu_msg_state(&m, VHU_SET_VRING_ENABLE, 0, 1);
 	assert_int_equal(acked(e, &m), 0);
 	wait_for(&e->dev.kicks, 1);	/* enabling looks for requests once */
@@ -331,19 +340,7 @@ static void test_revoked_rings(void **state)
 	int kicks;
 
 	vhu_guard_install();	/* again: cmocka took SIGBUS for each test */
-	hello(e);
-	vhu_msg_u64(&m, VHU_SET_FEATURES, (1ULL << 32) | (1ULL << 29) |
-		    VHU_BIT(VHU_F_PROTOCOL_FEATURES));
-	assert_int_equal(acked(e, &m), 0);
-	mem_table(e, 0, 0);
-	vhu_msg_state(&m, VHU_SET_VRING_NUM, 0, 8);
-	assert_int_equal(acked(e, &m), 0);
-	vhu_msg_addr(&m, 0, UVA + DESC, UVA + USED, UVA + AVAIL);
-	assert_int_equal(acked(e, &m), 0);
-	vhu_msg_vring_fd(&m, VHU_SET_VRING_CALL, 0, callfd);
-	assert_int_equal(acked(e, &m), 0);
-	vhu_msg_vring_fd(&m, VHU_SET_VRING_KICK, 0, kick);
-	assert_int_equal(acked(e, &m), 0);
+	start_ring(e, (1ULL << 32) | (1ULL << 29), callfd, kick);
 	/* a request waits, then every page of the window is revoked */
 	desc[0].addr = GPA + BUF;
 	desc[0].len = 64;
