@@ -319,19 +319,22 @@ static struct io_req *pop_played(struct io_stream *s, uint32_t delay)
 }
 
 /*
- * Under lock, tx, after pop_played(): latency_bytes for a completion. A
- * request completes only once its frames have been played, so the end's
- * delay is made of frames of requests the guest has not seen completed,
- * which virtio_snd already counts in its ring; it adds latency_bytes on top
- * (runtime->delay). Reporting the end's whole delay counted those frames
- * twice (snd-vm-bench: 110 ms reported for 66 ms measured, 10 ms periods).
- * What is left is the delay beyond them: 0, unless the end holds frames of
- * requests already completed.
+ * Under lock, after pop_played()/pop_full(): latency_bytes for a completion,
+ * from the end's delay. rx: the frames captured and not yet handed over.
+ * tx: a request completes only once its frames have been played, so the
+ * end's delay is made of frames of requests the guest has not seen
+ * completed, which virtio_snd already counts in its ring; it adds
+ * latency_bytes on top (runtime->delay). Reporting the end's whole delay
+ * counted those frames twice (snd-vm-bench: 110 ms reported for 66 ms
+ * measured, 10 ms periods). What is left is the delay beyond them: 0,
+ * unless the end holds frames of requests already completed.
  */
-static uint32_t tx_latency_bytes(const struct io_stream *s, uint32_t delay)
+static uint32_t latency_bytes(const struct io_stream *s, uint32_t delay)
 {
 	uint64_t pending = 0;
 
+	if (s->direction != VIRTIO_SND_D_OUTPUT)
+		return delay * s->params.frame_bytes;
 	if (s->head && s->head->positioned && s->wpos > s->head->start_pos)
 		pending = s->wpos - s->head->start_pos;
 	if (delay <= pending)
@@ -392,7 +395,7 @@ static struct io_req *stop_running(struct io_stream *s, uint32_t *latency)
 			rewind_tx(s, st1.dropped - st0.dropped);
 		done = pop_played(s, d1);
 		s->last_delay = d1;
-		*latency = tx_latency_bytes(s, d1);
+		*latency = latency_bytes(s, d1);
 	}
 	s->running = false;
 	return done;
@@ -580,9 +583,7 @@ static void *audio_thread(void *arg)
 			sleep = io_round(s, &done, &failed);
 			s->busy = false;
 			pthread_cond_broadcast(&s->idle);
-			latency = s->direction == VIRTIO_SND_D_OUTPUT ?
-				  tx_latency_bytes(s, s->last_delay) :
-				  s->last_delay * s->params.frame_bytes;
+			latency = latency_bytes(s, s->last_delay);
 			if (done || failed) {
 				finish_taken(s, done, latency, failed);
 				continue;	/* state may have changed meanwhile */
