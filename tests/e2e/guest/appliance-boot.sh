@@ -263,8 +263,8 @@ play_exact() {
 		journalctl --sync 2>/dev/null || true
 		again=()
 		for z in $MISSING; do
-			if ! journalctl --no-pager -o cat --after-cursor "$cursor" \
-				-u "vhost-user-sound@$z.service" | grep -q 'underrun' &&
+			if ! grep -q 'underrun' <<<"$(journalctl --no-pager -o cat \
+				--after-cursor "$cursor" -u "vhost-user-sound@$z.service")" &&
 				! grep -q 'played frames 0\.\.[0-9]* found at capture frame' \
 					"$WORK/$z-cmp.txt"; then
 				return 0	# not the load: MISSING stands

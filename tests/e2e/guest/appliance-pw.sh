@@ -34,8 +34,8 @@ pw_state() {
 	local z n
 	for z in "${ZONES[@]}"; do
 		n=$(pw-cli ls Node 2>/dev/null | awk -v n="\"vlo.zone.$z\"" '/^[[:space:]]*id [0-9]+,/ { id = $2 + 0 }
-			$1 == "node.name" && $3 == n { print id; exit }')
-		[ -n "$n" ] && n=$(pw-cli info "$n" 2>/dev/null | sed -n 's/^.*state: "*\([a-z]*\).*/\1/p' | head -n 1)
+			$1 == "node.name" && $3 == n && !found { print id; found = 1 }')
+		[ -n "$n" ] && n=$(pw-cli info "$n" 2>/dev/null | sed -n 's/^.*state: "*\([a-z]*\).*/\1/p' | sed -n 1p)
 		echo "  vlo.zone.$z: node ${n:-?}; card: $(tr '\n' ' ' <"/proc/asound/$z/pcm0p/sub0/status" 2>/dev/null | cut -c1-240)"
 		echo "    backend's end: $(tr '\n' ' ' <"/proc/asound/Loopback/pcm0p/sub$(zone_sub "$z")/status" 2>/dev/null | cut -c1-240)"
 	done
@@ -135,7 +135,7 @@ zoned_log() { journalctl -b --no-pager -o cat -u vlo-zoned.service; }
 wait_zoned() {
 	local end=$((SECONDS + ${2:-30}))
 	while [ $SECONDS -lt $end ]; do
-		zoned_log | grep -q -- "$1" && return 0
+		grep -q -- "$1" <<<"$(zoned_log)" && return 0
 		sleep 0.3
 	done
 	return 1
@@ -155,7 +155,7 @@ for u in vlo-pipewire.service vlo-wireplumber.service; do
 	pid=$(prop "$u" MainPID)
 	user=$(ps -o user= -p "$pid")
 	[ "$user" = pipewire ] || fail "$u runs as $user, not pipewire"
-	tr '\0' '\n' <"/proc/$pid/environ" | grep -q '^DBUS_SESSION_BUS_ADDRESS=' &&
+	grep -q '^DBUS_SESSION_BUS_ADDRESS=' <<<"$(tr '\0' '\n' <"/proc/$pid/environ")" &&
 		fail "$u was given a session bus"
 done
 [ -S /run/pipewire/pipewire-0 ] || fail "no socket /run/pipewire/pipewire-0"
@@ -187,8 +187,8 @@ wait $pn || fail "pw-play Navigation failed"
 wait $pm || fail "pw-play Music failed"
 wait_captures
 for z in "${ZONES[@]}"; do say "routing: $z card: span $(span "$WORK/route-$z.wav"), $(freq "$WORK/route-$z.wav") Hz"; done
-zoned_log | grep -q "role Navigation) -> vlo.zone.driver" || fail "vlo-zoned did not route Navigation to the driver zone"
-zoned_log | grep -q "role Music) -> vlo.zone.rear" || fail "vlo-zoned did not route Music to the rear zone"
+grep -q "role Navigation) -> vlo.zone.driver" <<<"$(zoned_log)" || fail "vlo-zoned did not route Navigation to the driver zone"
+grep -q "role Music) -> vlo.zone.rear" <<<"$(zoned_log)" || fail "vlo-zoned did not route Music to the rear zone"
 f=$(freq "$WORK/route-driver.wav"); [ -n "$f" ] && is "$f" '> 400 &&' "$f < 480" ||
 	fail "driver card: ${f:-no sound}, want the Navigation stream's 440 Hz"
 f=$(freq "$WORK/route-rear.wav"); [ -n "$f" ] && is "$f" '> 900 &&' "$f < 1100" ||
@@ -263,8 +263,8 @@ say "rear card dBFS: before the chime $rear_before, during $rear_ducked, after $
 is "$rear_before" '> -40' || fail "Music not on the rear card before the chime"
 is "$drop" '>= 13 &&' "$drop <= 17" || fail "rear ducked by $drop dB, want 15 +-2"
 is "$rise" '>= -2 &&' "$rise <= 2" || fail "rear did not come back after the chime ($rise dB)"
-zoned_log | grep -q "duck vlo.zone.rear by -15.0 dB" || fail "vlo-zoned logged no duck of the rear zone"
-zoned_log | grep -q "restore vlo.zone.rear" || fail "vlo-zoned did not restore the rear zone"
+grep -q "duck vlo.zone.rear by -15.0 dB" <<<"$(zoned_log)" || fail "vlo-zoned logged no duck of the rear zone"
+grep -q "restore vlo.zone.rear" <<<"$(zoned_log)" || fail "vlo-zoned did not restore the rear zone"
 # The default sink is the driver zone's (highest priority): a stream that
 # played there before the router set its target would show up on it.
 drv_peak=$(peak "$WORK/duck-driver.wav" 0 30)

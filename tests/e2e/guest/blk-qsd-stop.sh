@@ -33,7 +33,7 @@ grep -qiE "error|err=" "$WORK/fio.out" || fail "fio output has no I/O error"
 [ "$(echo "$took >= $STALL_MS / 1000 * 0.7" | bc)" = 1 ] ||
 	fail "fio failed after ${took} s, before the ${STALL_MS} ms stall bound"
 say "fio failed with status $status after ${took} s: $(grep -oE 'err= *[0-9]+[^:]*' "$WORK/fio.out" | head -1)"
-dmesg | grep -q "backend stopped answering" || fail "kernel log does not say why the device broke"
+grep -q "backend stopped answering" <<<"$(dmesg)" || fail "kernel log does not say why the device broke"
 kill -9 "$QSD_PID"
 kill -CONT "$QSD_PID" 2>/dev/null || true
 wait "$QSD_PID" 2>/dev/null || true

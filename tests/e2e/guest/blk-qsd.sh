@@ -22,7 +22,7 @@ ADAPTER_WRAP=${ADAPTER_WRAP-valgrind -q --leak-check=full --errors-for-leak-kind
 command -v valgrind >/dev/null || ADAPTER_WRAP=
 # A sanitized adapter (make check-sanitize) cannot run under valgrind; its
 # own checks take valgrind's place.
-ldd "$ADAPTER" 2>/dev/null | grep -q libasan && ADAPTER_WRAP=
+grep -q libasan <<<"$(ldd "$ADAPTER" 2>/dev/null)" && ADAPTER_WRAP=
 start_adapter
 
 say "fio: 32 MiB sequential 64k direct writes, crc32c verify"

@@ -368,7 +368,7 @@ say "after $N iteration(s): $(counts); SUnreclaim $BASE_SLAB -> $END_SLAB kB (${
 # The caches that grew most, in bytes (for whoever reads a failure).
 awk 'FNR == NR { if (FNR > 2) b[$1] = $2 * $4; next }
 	FNR > 2 { d = $2 * $4 - b[$1]; if (d > 0) printf "%d %s\n", d / 1024, $1 }' \
-	"$WORK/slabinfo.0" "$WORK/slabinfo.1" | sort -rn | head -n 5 |
+	"$WORK/slabinfo.0" "$WORK/slabinfo.1" | sort -rn | sed -n 1,5p |
 	while read -r k c; do say "  slab $c +$k kB"; done
 [ "$grow" -le "$SLAB_SLACK_KB" ] ||
 	fail "unreclaimable slab grew by $grow kB over $N iteration(s) (bound $SLAB_SLACK_KB kB)"

@@ -244,10 +244,15 @@ write_conf "sched.priority = 120"
 zc 6 reload
 grep -q "zones.conf:4: sched.priority: 120 is not in 1..99" <<<"$OUT" || fail "reload: $OUT"
 say "bad reload rejected: $OUT"
+# The reload above logged the error once; SIGHUP must log it a second time.
+bad_reloads() { grep -c "zones.conf:4: sched.priority: 120" <<<"$(journalctl -b --no-pager -u zoned-test -p err)" || true; }
 systemctl kill -s HUP zoned-test
-sleep 0.5
-journalctl -b --no-pager -u zoned-test -p err | grep -q "zones.conf:4: sched.priority: 120" ||
-	fail "SIGHUP with a bad file: no error in the journal at priority err"
+t0=$(now_ms)
+until [ "$(bad_reloads)" -ge 2 ]; do
+	[ $(($(now_ms) - t0)) -lt 5000 ] ||
+		fail "SIGHUP with a bad file: no second error in the journal at priority err after 5 s"
+	sleep 0.1
+done
 [ "$(systemctl is-active zoned-test)" = active ] || fail "vlo-zoned died on a bad reload"
 new_chimes_thread
 within "$RESCAN_MAX" "new chimes thread after bad reload" "$CHIMES_PID" 0-1 2 30 0
@@ -285,7 +290,7 @@ say "nobody denied (bus policy and daemon), group vlo allowed, list open"
 # --- the watchdog (5 s) was fed all along; stop is clean
 [ "$(systemctl is-active zoned-test)" = active ] || fail "vlo-zoned is not active at the end"
 systemctl stop zoned-test
-journalctl -b --no-pager -u zoned-test | grep -q "stopping on signal 15" ||
+grep -q "stopping on signal 15" <<<"$(journalctl -b --no-pager -u zoned-test)" ||
 	fail "vlo-zoned did not stop on SIGTERM"
 st=0; OUT=$("$ZONECTL" list 2>&1) || st=$?
 [ "$st" = 3 ] && grep -q "not running" <<<"$OUT" || fail "list without daemon: $st: $OUT"

@@ -76,7 +76,7 @@ grep -q 'STATUS=frontend connected, 1 of 1 stream(s) running' "$WORK/notify.txt"
 
 # A card without jack controls (wav: end): no jack at all.
 start_card nojack "playback:wav:$WORK/out.wav"
-amixer -c "$CARD" controls 2>/dev/null | grep -q "Jack" && fail "the wav: card advertises a jack"
+grep -q "Jack" <<<"$(amixer -c "$CARD" controls 2>/dev/null)" && fail "the wav: card advertises a jack"
 say "the wav: card has no jack"
 
 grep -q 'READY=1 | STATUS=listening on' "$WORK/notify.txt" ||

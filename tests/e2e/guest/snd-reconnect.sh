@@ -9,7 +9,7 @@ BACKEND_WRAP=${BACKEND_WRAP-$VALGRIND_BACKEND}
 command -v valgrind >/dev/null || BACKEND_WRAP=
 # A sanitized backend (make check-sanitize) cannot run under valgrind; its
 # own leak and error checks take valgrind's place (tests/vm/run VLO_SANITIZE).
-ldd "$BACKEND" 2>/dev/null | grep -q libasan && BACKEND_WRAP=
+grep -q libasan <<<"$(ldd "$BACKEND" 2>/dev/null)" && BACKEND_WRAP=
 # valgrind makes the backend some 30 times slower: under a loaded TCG host a
 # control reply can then miss virtio_snd's 1 s timeout. That is no fault of
 # the backend, and a late reply during probe meets a Linux 6.12 virtio_snd

@@ -9,7 +9,7 @@ VALGRIND="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirec
 command -v valgrind >/dev/null || fail "valgrind missing: make setup"
 # A sanitized build (make check-sanitize) cannot run under valgrind.
 for p in "$BACKEND" "$ADAPTER"; do
-	! ldd "$p" 2>/dev/null | grep -q libasan || { say "SKIP: $p is an ASan build"; exit 77; }
+	! grep -q libasan <<<"$(ldd "$p" 2>/dev/null)" || { say "SKIP: $p is an ASan build"; exit 77; }
 done
 # shellcheck disable=SC2034 # start_card (snd-lib.sh) runs the backend under it
 BACKEND_WRAP=$VALGRIND_BACKEND
