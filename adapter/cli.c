@@ -49,6 +49,14 @@ void cli_usage(FILE *f)
 "                       devices hold buffers while a stream is stopped, and\n"
 "                       ALSA fails a stuck stream by itself after 10 s).\n"
 "                       Belongs to the --device before it.\n"
+"  --zero-copy          buffers of whole, page-aligned pages are shown to the\n"
+"                       backend as they are, not copied (VLO_CREATE_F_ZERO_COPY);\n"
+"                       others are still bounced. The backend writes a shadow\n"
+"                       used ring; the kernel checks each entry and revokes\n"
+"                       the chain's pages before the driver sees it. Costs a\n"
+"                       work-item hop and a TLB flush per completion batch;\n"
+"                       event-idx and packed rings are not offered. Belongs\n"
+"                       to the --device before it.\n"
 "  --config-size N      config space bytes to read from the backend, for a\n"
 "                       numeric --device only (default 0); belongs to the\n"
 "                       --device before it.\n"
@@ -152,6 +160,14 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
 			if (val)
 				ERR("--reconnect takes no value");
 			c->reconnect = true;
+			continue;
+		}
+		if (!strcmp(name, "--zero-copy")) {
+			if (val)
+				ERR("--zero-copy takes no value");
+			if (!cur)
+				ERR("--zero-copy comes before any --device");
+			cur->zero_copy = true;
 			continue;
 		}
 		if (strcmp(name, "--device") && strcmp(name, "--socket-path") &&

@@ -90,6 +90,8 @@ int adev_up(struct adev *a, int ctl)
 	p.config_size = cfgsize;
 	p.config = a->fe.config;
 	p.label = a->cfg->label;
+	if (a->cfg->zero_copy)
+		p.flags |= VLO_CREATE_F_ZERO_COPY;
 	if (a->cfg->stall_ms >= 0)
 		p.stall_ms = (uint32_t)a->cfg->stall_ms;
 	else if (t->id == VIRTIO_ID_BLOCK)

@@ -71,6 +71,7 @@ int kdev_create(struct kdev *k, int ctl, const struct kdev_params *p,
 	if (p->label)
 		snprintf(k->c.label, sizeof(k->c.label), "%s", p->label);
 	k->c.stall_ms = p->stall_ms;
+	k->c.flags = p->flags;
 	k->dev = ioctl(ctl, VLO_IOC_CREATE, &k->c);
 	if (k->dev < 0)
 		FAIL("creating the device (VLO_IOC_CREATE): %s", strerror(errno));

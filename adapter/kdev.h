@@ -26,6 +26,7 @@ struct kdev_params {
 	const uint8_t *config;
 	const char *label;	/* NULL or a valid label (cli checked it) */
 	uint32_t stall_ms;	/* 0: no stall bound */
+	uint32_t flags;		/* VLO_CREATE_F_* */
 };
 
 struct kdev {

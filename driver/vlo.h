@@ -55,6 +55,8 @@ struct vlo_track {
 	unsigned long idle_at;	/* jiffies: last seen idle or progressing */
 	bool lost;		/* bookkeeping impossible: cannot fail */
 	bool stopped;		/* the driver reset the device */
+	/* Zero-copy: the backend's used ring; vring.used is the kernel's. */
+	struct vring_used *shadow;
 	u8 inflight[];		/* per head */
 };
 
@@ -70,11 +72,31 @@ struct vlo_queue {
 	struct vlo_hook call;
 	spinlock_t track_lock;		/* track and its contents */
 	struct vlo_track *track;
+	/* Zero-copy: the shadow used ring the backend writes. */
+	struct vring_used *shadow;
+	dma_addr_t shadow_iova;
+	size_t shadow_size;
 };
 
 enum vlo_map_kind {
 	VLO_MAP_BOUNCE,		/* device-owned copy of a driver buffer */
 	VLO_MAP_COHERENT,	/* device-owned allocation (vrings) */
+	VLO_MAP_DIRECT,		/* zero-copy: the driver's own whole pages */
+};
+
+/*
+ * A direct map is visible to the backend only while LIVE: from the moment
+ * the kernel sees it in a published chain until a used entry for that
+ * chain is accepted. It is then hidden and zapped, in process context,
+ * before the entry is copied into the real used ring, so the driver never
+ * sees a completion (and never unmaps) while the backend can still reach
+ * its pages.
+ */
+enum vlo_direct_state {
+	VLO_DIRECT_PENDING,	/* mapped, not yet seen published */
+	VLO_DIRECT_LIVE,	/* published: the backend may fault it in */
+	VLO_DIRECT_HIDDEN,	/* completed: waits for its zap */
+	VLO_DIRECT_ZAPPED,	/* no PTE left; may be published again */
 };
 
 /* One range of the IOVA window and the pages the backend sees there. */
@@ -86,7 +108,9 @@ struct vlo_map {
 	unsigned int offset;	/* of the buffer in its first page */
 	unsigned int ro_pages;	/* leading pages the device may only read */
 	size_t size;
-	phys_addr_t orig;	/* bounce: the driver's buffer */
+	phys_addr_t orig;	/* bounce, direct: the driver's buffer */
+	u8 state;		/* direct: enum vlo_direct_state */
+	bool unmapped;		/* direct: the driver unmapped it while hidden */
 	void *vaddr;		/* coherent: kernel address */
 	struct list_head zap;
 	struct page *pages[];
@@ -105,6 +129,8 @@ struct vlo_dev {
 	u64 offered;
 	unsigned long timeout;		/* jiffies */
 	bool fail_inflight;		/* the module fails requests itself */
+	bool zero_copy;			/* VLO_CREATE_F_ZERO_COPY */
+	bool tracked;			/* queues keep a struct vlo_track */
 	char label[VLO_LABEL_MAX];	/* sysfs "label" of the parent */
 	unsigned long stall;		/* jiffies; 0: no stall check */
 	struct delayed_work stall_work;
@@ -157,6 +183,9 @@ struct vlo_dev {
 	bool window_revoked;		/* the backend sees nothing any more */
 	struct list_head zaps;
 	struct work_struct zap_work;
+	/* Zero-copy: HIDDEN direct maps (on m->zap) and their zap. */
+	struct list_head hidden;
+	struct work_struct revoke_work;
 	/* Orders fault handlers before zaps; see vlo_zap_barrier(). */
 	struct rw_semaphore fault_sem;
 	struct mutex memfd_lock;	/* memfds */
@@ -182,7 +211,7 @@ bool vlo_gone(struct vlo_dev *vlo);
 void vlo_put(struct vlo_dev *vlo);
 
 /* vlo_virtio.c */
-u64 vlo_offered_features(u64 device_features, u32 device_id);
+u64 vlo_offered_features(u64 device_features, u32 device_id, u32 flags);
 void vlo_kick_signal(struct vlo_queue *q);
 extern const struct virtio_config_ops vlo_config_ops;
 
@@ -196,13 +225,18 @@ void vlo_window_revoke(struct vlo_dev *vlo);
 int vlo_window_access(struct vlo_dev *vlo, u64 iova, void *buf, size_t len,
 		      bool write);
 void vlo_window_protect_ring(struct vlo_dev *vlo, dma_addr_t desc,
-			     dma_addr_t used);
+			     dma_addr_t used, bool all);
+void vlo_direct_publish(struct vlo_dev *vlo, u64 iova, u32 len);
+bool vlo_direct_hide(struct vlo_dev *vlo, u64 iova);
+void vlo_direct_revoke_all(struct vlo_dev *vlo);
 
 /* vlo_fail.c */
 bool vlo_fail_wanted(u32 device_id);
 int vlo_track_start(struct vlo_queue *q, struct virtqueue *vq);
 void vlo_track_stop(struct vlo_queue *q, bool free);
 void vlo_track_all(struct vlo_dev *vlo);
+void vlo_track_queue(struct vlo_queue *q);
+void vlo_track_deliver(struct vlo_dev *vlo);
 bool vlo_track_call(struct vlo_queue *q);
 void vlo_fail_start(struct vlo_dev *vlo);
 void vlo_stall_work(struct work_struct *work);

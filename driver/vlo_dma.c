@@ -14,6 +14,12 @@
  * kernel data, and so that revocation is safe even though the driver
  * unmaps from atomic context, where page tables cannot be zapped: the
  * bounce pages are freed, and their IOVAs reused, only after the zap.
+ *
+ * Zero-copy devices (VLO_CREATE_F_ZERO_COPY) show whole-page buffers as
+ * the driver's own pages instead (VLO_MAP_DIRECT): visible from publish to
+ * completion, and zapped before the kernel copies the completion from the
+ * backend's shadow used ring into the real one (vlo_fail.c), so the
+ * driver never unmaps a page the backend can still reach.
  */
 #include <linux/anon_inodes.h>
 #include <linux/bitmap.h>
@@ -62,6 +68,9 @@ static void vlo_map_free(struct vlo_map *m)
 
 	if (m->kind == VLO_MAP_COHERENT) {
 		free_pages_exact(m->vaddr, (size_t)m->npages << PAGE_SHIFT);
+	} else if (m->kind == VLO_MAP_DIRECT) {
+		for (i = 0; i < m->npages; i++)
+			put_page(m->pages[i]);
 	} else {
 		for (i = 0; i < m->npages; i++)
 			if (m->pages[i])
@@ -99,6 +108,12 @@ static int vlo_window_insert(struct vlo_dev *vlo, struct vlo_map *m)
 out:
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
 	return ret;
+}
+
+/* May the backend see @m's pages now? Caller holds map_lock. */
+static bool vlo_map_visible(const struct vlo_map *m)
+{
+	return m->kind != VLO_MAP_DIRECT || m->state == VLO_DIRECT_LIVE;
 }
 
 /* The map that contains @iova, or NULL. Caller holds map_lock. */
@@ -291,6 +306,68 @@ static bool vlo_dir_from_device(enum dma_data_direction dir)
 	return dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL;
 }
 
+/*
+ * Zero-copy: may the whole pages at @phys be shown to the backend as they
+ * are? Only buffers that are exactly whole pages (nothing else of the
+ * kernel's shares them), of ordinary memory: never slab (kmalloc) pages,
+ * reserved pages or highmem, nor pages without a reference count of their
+ * own (the inner pages of a non-compound higher-order allocation), which
+ * get_page() and put_page() would free.
+ */
+static bool vlo_direct_ok(phys_addr_t phys, size_t size)
+{
+	unsigned long pfn = PHYS_PFN(phys), i;
+	struct page *p;
+
+	if (offset_in_page(phys) || !PAGE_ALIGNED(size))
+		return false;
+	for (i = 0; i < size >> PAGE_SHIFT; i++) {
+		if (!pfn_valid(pfn + i))
+			return false;
+		p = pfn_to_page(pfn + i);
+		if (PageSlab(p) || PageReserved(p) || PageHighMem(p) ||
+		    !page_count(p))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Map the driver's pages themselves, PENDING: not visible until the
+ * kernel sees them published (vlo_direct_publish()). Each page is held
+ * until the map is released. A buffer only for the device to fill is
+ * cleared first, as a bounce page is: a page cache page being read into
+ * holds whatever its last owner left there, which the backend must not
+ * see (and the driver then finds zeros wherever the device wrote nothing,
+ * as with bouncing).
+ */
+static dma_addr_t vlo_map_direct(struct vlo_dev *vlo, phys_addr_t phys,
+				 size_t size, enum dma_data_direction dir)
+{
+	unsigned int npages = size >> PAGE_SHIFT, i;
+	struct vlo_map *m;
+
+	m = vlo_map_new(npages, GFP_ATOMIC | __GFP_NOWARN);
+	if (!m)
+		return DMA_MAPPING_ERROR;
+	m->kind = VLO_MAP_DIRECT;
+	m->state = VLO_DIRECT_PENDING;
+	m->dir = dir;
+	m->size = size;
+	m->orig = phys;
+	for (i = 0; i < npages; i++) {
+		m->pages[i] = pfn_to_page(PHYS_PFN(phys) + i);
+		get_page(m->pages[i]);
+		if (dir == DMA_FROM_DEVICE)
+			clear_highpage(m->pages[i]);
+	}
+	if (vlo_window_insert(vlo, m)) {
+		vlo_map_free(m);
+		return DMA_MAPPING_ERROR;
+	}
+	return vlo_map_iova(vlo, m);
+}
+
 static dma_addr_t vlo_map_page(struct device *dev, struct page *page,
 			       unsigned long offset, size_t size,
 			       enum dma_data_direction dir, unsigned long attrs)
@@ -304,8 +381,10 @@ static dma_addr_t vlo_map_page(struct device *dev, struct page *page,
 	if (!size || size > VLO_MAX_MAP || dir == DMA_NONE)
 		return DMA_MAPPING_ERROR;
 	/* Requests publish their head after mapping: account for it now. */
-	if (vlo->fail_inflight)
+	if (vlo->tracked)
 		vlo_track_all(vlo);
+	if (vlo->zero_copy && vlo_direct_ok(phys, size))
+		return vlo_map_direct(vlo, phys, size, dir);
 	npages = DIV_ROUND_UP(in_page + size, PAGE_SIZE);
 	m = vlo_map_new(npages, GFP_ATOMIC | __GFP_NOWARN);
 	if (!m)
@@ -331,12 +410,58 @@ fail:
 	return DMA_MAPPING_ERROR;
 }
 
+/*
+ * Unmap a direct map, if @addr is one. A completed chain's maps were
+ * zapped before the driver saw the completion, and unpublished ones were
+ * never visible: both are released at once. One still hidden is released
+ * by its zap. One still live is unmapped without a completion the kernel
+ * saw (after a revoke that is expected; otherwise a driver path this
+ * module does not know): it is zapped as soon as possible.
+ */
+static bool vlo_unmap_direct(struct vlo_dev *vlo, dma_addr_t addr)
+{
+	struct vlo_map *m;
+	unsigned long flags, i;
+	bool revoked;
+	u8 state;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	m = vlo_window_find(vlo, addr);
+	if (!m || m->kind != VLO_MAP_DIRECT || vlo_map_iova(vlo, m) != addr) {
+		spin_unlock_irqrestore(&vlo->map_lock, flags);
+		return false;
+	}
+	for (i = 0; i < m->npages; i++)
+		vlo->slots[m->first + i] = NULL;
+	state = m->state;
+	if (state == VLO_DIRECT_HIDDEN)
+		m->unmapped = true;
+	revoked = vlo->window_revoked;
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	switch (state) {
+	case VLO_DIRECT_HIDDEN:
+		break;
+	case VLO_DIRECT_LIVE:
+		if (!revoked)
+			dev_warn_ratelimited(&vlo->parent,
+					     "zero-copy: IOVA %pad unmapped before its completion\n",
+					     &addr);
+		vlo_zap_later(vlo, m);
+		break;
+	default:
+		vlo_window_release(vlo, m);
+	}
+	return true;
+}
+
 static void vlo_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
 			   enum dma_data_direction dir, unsigned long attrs)
 {
 	struct vlo_dev *vlo = dev_to_vlo(dev);
 	struct vlo_map *m;
 
+	if (vlo->zero_copy && vlo_unmap_direct(vlo, addr))
+		return;
 	m = vlo_window_take(vlo, addr, VLO_MAP_BOUNCE);
 	if (!m) {
 		dev_err_ratelimited(dev, "unmap of unknown IOVA %pad\n", &addr);
@@ -512,6 +637,9 @@ const struct dma_map_ops vlo_dma_ops = {
 	.max_mapping_size = vlo_max_mapping_size,
 };
 
+static void vlo_revoke_work(struct work_struct *work);
+static void vlo_direct_zap_hidden(struct vlo_dev *vlo);
+
 int vlo_window_init(struct vlo_dev *vlo, u64 size)
 {
 	vlo->iova_base = VLO_IOVA_BASE;
@@ -520,6 +648,8 @@ int vlo_window_init(struct vlo_dev *vlo, u64 size)
 	spin_lock_init(&vlo->map_lock);
 	INIT_LIST_HEAD(&vlo->zaps);
 	INIT_WORK(&vlo->zap_work, vlo_zap_work);
+	INIT_LIST_HEAD(&vlo->hidden);
+	INIT_WORK(&vlo->revoke_work, vlo_revoke_work);
 	init_rwsem(&vlo->fault_sem);
 	mutex_init(&vlo->memfd_lock);
 	INIT_LIST_HEAD(&vlo->memfds);
@@ -544,6 +674,8 @@ void vlo_window_close(struct vlo_dev *vlo)
 	spin_lock_irqsave(&vlo->map_lock, flags);
 	vlo->window_closed = true;
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	cancel_work_sync(&vlo->revoke_work);
+	vlo_direct_zap_hidden(vlo);
 	flush_work(&vlo->zap_work);
 	for (i = 0; i < vlo->npages; i++) {
 		m = READ_ONCE(vlo->slots[i]);
@@ -579,8 +711,9 @@ void vlo_window_revoke(struct vlo_dev *vlo)
 
 /*
  * Copy between @buf and the window at @iova, within one streaming mapping.
- * Writes only reach bounce pages of buffers the device may write. For the
- * module acting as the device; any context.
+ * Writes only reach bounce pages (or, zero-copy, the driver's own pages)
+ * of buffers the device may write. For the module acting as the device;
+ * any context.
  */
 int vlo_window_access(struct vlo_dev *vlo, u64 iova, void *buf, size_t len,
 		      bool write)
@@ -593,7 +726,8 @@ int vlo_window_access(struct vlo_dev *vlo, u64 iova, void *buf, size_t len,
 
 	spin_lock_irqsave(&vlo->map_lock, flags);
 	m = vlo_window_find(vlo, iova);
-	if (!m || m->kind != VLO_MAP_BOUNCE || iova < vlo_map_iova(vlo, m))
+	if (!m || (m->kind != VLO_MAP_BOUNCE && m->kind != VLO_MAP_DIRECT) ||
+	    iova < vlo_map_iova(vlo, m))
 		goto out;
 	off = iova - vlo_map_iova(vlo, m);
 	if (off > m->size || len > m->size - off)
@@ -639,10 +773,12 @@ static bool vlo_map_page_writable(const struct vlo_map *m, unsigned long i)
  * the only part the device writes, starts on a page of its own; the pages
  * before it are made read-only for the backend: later faults insert them
  * read-only, and any mapping made before this call is zapped. The driver
- * and the module still write them through their kernel addresses.
+ * and the module still write them through their kernel addresses. With
+ * @all (zero-copy: the backend writes a shadow used ring instead), the
+ * used ring is read-only too.
  */
 void vlo_window_protect_ring(struct vlo_dev *vlo, dma_addr_t desc,
-			     dma_addr_t used)
+			     dma_addr_t used, bool all)
 {
 	struct vlo_map *m;
 	unsigned long flags;
@@ -653,7 +789,7 @@ void vlo_window_protect_ring(struct vlo_dev *vlo, dma_addr_t desc,
 	m = vlo_window_find(vlo, desc);
 	if (m && m->kind == VLO_MAP_COHERENT && vlo_map_iova(vlo, m) == desc &&
 	    (used - desc) >> PAGE_SHIFT < m->npages)
-		m->ro_pages = (used - desc) >> PAGE_SHIFT;
+		m->ro_pages = all ? m->npages : (used - desc) >> PAGE_SHIFT;
 	else
 		m = NULL;
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
@@ -708,6 +844,26 @@ void vlo_window_protect_ring(struct vlo_dev *vlo, dma_addr_t desc,
  * (DMA_TO_DEVICE) are inserted with vm_page_prot, read-only, and
  * pfn_mkwrite refuses to upgrade them.
  */
+/*
+ * A backend may read an avail entry before the kernel has looked at it
+ * (its kick is still on the way): a fault on a pending direct map first
+ * accounts for what is published, which makes the map live if it is.
+ */
+static void vlo_direct_fault_pending(struct vlo_dev *vlo, unsigned long idx)
+{
+	unsigned long flags;
+	struct vlo_map *m;
+	bool pending;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	m = vlo->slots[idx];
+	pending = m && m->kind == VLO_MAP_DIRECT &&
+		  m->state != VLO_DIRECT_LIVE;
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	if (pending)
+		vlo_track_all(vlo);
+}
+
 static vm_fault_t vlo_mem_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -732,13 +888,15 @@ static vm_fault_t vlo_mem_fault(struct vm_fault *vmf)
 		  vma->vm_pgoff + vma_pages(vma));
 	n = hi - lo;
 	bitmap_zero(writable, VLO_FAULT_BATCH);
+	if (vlo->zero_copy)
+		vlo_direct_fault_pending(vlo, vmf->pgoff - base);
 
 	down_read(&vlo->fault_sem);
 	spin_lock_irqsave(&vlo->map_lock, flags);
 	for (i = 0; i < n; i++) {
 		m = vlo->window_revoked ? NULL : vlo->slots[lo + i - base];
 		pfns[i] = 0;
-		if (!m)
+		if (!m || !vlo_map_visible(m))
 			continue;
 		pfns[i] = page_to_pfn(m->pages[lo + i - base - m->first]);
 		if (vlo_map_page_writable(m, lo + i - base - m->first))
@@ -785,8 +943,9 @@ static vm_fault_t vlo_mem_pfn_mkwrite(struct vm_fault *vmf)
 
 	spin_lock_irqsave(&vlo->map_lock, flags);
 	m = vlo->window_revoked ? NULL : vlo_window_find(vlo, iova);
-	ok = m && vlo_map_page_writable(m, ((iova - vlo->iova_base) >> PAGE_SHIFT) -
-					m->first);
+	ok = m && vlo_map_visible(m) &&
+	     vlo_map_page_writable(m, ((iova - vlo->iova_base) >> PAGE_SHIFT) -
+				   m->first);
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
 	return ok ? 0 : VM_FAULT_SIGBUS;
 }
@@ -898,4 +1057,135 @@ int vlo_memfd_create(struct vlo_dev *vlo)
 		vlo_put(vlo);
 	}
 	return fd;
+}
+
+/*
+ * Zero-copy: the chain that holds [@iova, @iova + @len) was published. A
+ * direct map it covers exactly becomes visible. One it covers only in
+ * part (a driver that maps once and hands out pieces) is turned into an
+ * ordinary bounced map while nothing can see it yet. Any context.
+ */
+void vlo_direct_publish(struct vlo_dev *vlo, u64 iova, u32 len)
+{
+	struct vlo_map *m;
+	struct page **np;
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	m = vlo_window_find(vlo, iova);
+	if (!m || m->kind != VLO_MAP_DIRECT ||
+	    (m->state != VLO_DIRECT_PENDING && m->state != VLO_DIRECT_ZAPPED))
+		goto out;
+	if (iova == vlo_map_iova(vlo, m) && len == m->size) {
+		m->state = VLO_DIRECT_LIVE;
+		goto out;
+	}
+	np = kcalloc(m->npages, sizeof(*np), GFP_ATOMIC | __GFP_NOWARN);
+	if (!np)
+		goto out;
+	for (i = 0; i < m->npages; i++) {
+		np[i] = alloc_page(GFP_ATOMIC | __GFP_ZERO | __GFP_NOWARN);
+		if (!np[i])
+			goto free;
+	}
+	for (i = 0; i < m->npages; i++) {
+		if (vlo_dir_to_device(m->dir))
+			copy_highpage(np[i], m->pages[i]);
+		put_page(m->pages[i]);
+		m->pages[i] = np[i];
+		np[i] = NULL;
+	}
+	m->kind = VLO_MAP_BOUNCE;
+free:
+	for (i = 0; i < m->npages; i++)
+		if (np[i])
+			__free_page(np[i]);
+	kfree(np);
+out:
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+}
+
+/*
+ * Zero-copy: a used entry names the chain that holds @iova. Hide its
+ * direct map, if live; true while that map still waits for its zap (the
+ * entry must not reach the driver before). Any context.
+ */
+bool vlo_direct_hide(struct vlo_dev *vlo, u64 iova)
+{
+	struct vlo_map *m;
+	unsigned long flags;
+	bool wait = false;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	m = vlo_window_find(vlo, iova);
+	if (m && m->kind == VLO_MAP_DIRECT) {
+		if (m->state == VLO_DIRECT_LIVE) {
+			m->state = VLO_DIRECT_HIDDEN;
+			list_add_tail(&m->zap, &vlo->hidden);
+		}
+		wait = m->state == VLO_DIRECT_HIDDEN;
+	}
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	return wait;
+}
+
+/* Zap every hidden direct map; release those the driver unmapped. */
+static void vlo_direct_zap_hidden(struct vlo_dev *vlo)
+{
+	struct vlo_map *m, *next;
+	unsigned long flags;
+	LIST_HEAD(todo);
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	list_splice_init(&vlo->hidden, &todo);
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	if (list_empty(&todo))
+		return;
+	vlo_zap_barrier(vlo);
+	vlo_zap_list(vlo, &todo);
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	list_for_each_entry_safe(m, next, &todo, zap) {
+		list_del_init(&m->zap);
+		m->state = VLO_DIRECT_ZAPPED;
+		if (m->unmapped)
+			list_add_tail(&m->zap, &dead);
+	}
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	list_for_each_entry_safe(m, next, &dead, zap) {
+		list_del(&m->zap);
+		vlo_window_release(vlo, m);
+	}
+}
+
+/* Zap what completed, then let the driver see the completions. */
+static void vlo_revoke_work(struct work_struct *work)
+{
+	struct vlo_dev *vlo = container_of(work, struct vlo_dev, revoke_work);
+
+	vlo_direct_zap_hidden(vlo);
+	vlo_track_deliver(vlo);
+}
+
+/*
+ * The driver reset the device and may now free what it had mapped without
+ * completions: revoke every direct map first. Process context.
+ */
+void vlo_direct_revoke_all(struct vlo_dev *vlo)
+{
+	unsigned long flags, i;
+	struct vlo_map *m;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	for (i = 0; i < vlo->npages; i++) {
+		m = vlo->slots[i];
+		if (m && m->kind == VLO_MAP_DIRECT &&
+		    m->state == VLO_DIRECT_LIVE) {
+			m->state = VLO_DIRECT_HIDDEN;
+			list_add_tail(&m->zap, &vlo->hidden);
+		}
+	}
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	vlo_direct_zap_hidden(vlo);
 }

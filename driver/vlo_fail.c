@@ -47,6 +47,7 @@ int vlo_track_start(struct vlo_queue *q, struct virtqueue *vq)
 		return -ENOMEM;
 	t->vring = *virtqueue_get_vring(vq);
 	t->num = num;
+	t->shadow = q->shadow;
 	t->idle_at = jiffies;
 	spin_lock_irqsave(&q->track_lock, flags);
 	old = q->track;
@@ -73,6 +74,111 @@ void vlo_track_stop(struct vlo_queue *q, bool free)
 	kfree(t);
 }
 
+/* Read descriptor @i of an indirect table at @table, or of the ring. */
+static bool vlo_read_desc(struct vlo_dev *vlo, struct vlo_track *t,
+			  u64 table, unsigned int i, struct vring_desc *d)
+{
+	if (!table) {
+		*d = t->vring.desc[i];
+		return true;
+	}
+	return !vlo_window_access(vlo, table + (u64)i * sizeof(*d), d,
+				  sizeof(*d), false);
+}
+
+/*
+ * Zero-copy: walk the chain at @head (through its indirect table, if any;
+ * at most a ring's or a table's worth of descriptors). On publish, make
+ * its direct maps visible; otherwise (a used entry names it) hide them,
+ * and return true if one still waits for its zap.
+ */
+static bool vlo_chain_walk(struct vlo_dev *vlo, struct vlo_track *t, u16 head,
+			   bool publish)
+{
+	struct virtio_device *vdev = &vlo->vdev;
+	unsigned int i = head, n = t->num, steps = 0;
+	struct vring_desc d;
+	bool wait = false;
+	u64 table = 0;
+	u16 flags;
+	u32 len;
+
+	while (steps++ < n) {
+		if (!vlo_read_desc(vlo, t, table, i, &d))
+			break;
+		flags = virtio16_to_cpu(vdev, d.flags);
+		len = virtio32_to_cpu(vdev, d.len);
+		/* A table of whole pages (over 8 KiB) may be direct too. */
+		if (publish)
+			vlo_direct_publish(vlo, virtio64_to_cpu(vdev, d.addr), len);
+		else
+			wait |= vlo_direct_hide(vlo, virtio64_to_cpu(vdev, d.addr));
+		if (!table && (flags & VRING_DESC_F_INDIRECT)) {
+			table = virtio64_to_cpu(vdev, d.addr);
+			n = len / sizeof(d);
+			i = 0;
+			steps = 0;
+			continue;
+		}
+		if (!(flags & VRING_DESC_F_NEXT))
+			break;
+		i = virtio16_to_cpu(vdev, d.next);
+		if (i >= n)
+			break;
+	}
+	return wait;
+}
+
+/*
+ * Zero-copy: check the backend's new shadow entries and copy the good ones
+ * into the real used ring, which only the kernel writes; stop at the first
+ * bad one. Each entry is read once (the backend may change it meanwhile).
+ * When the avail side was lost, only the id's range can be checked
+ * (virtio_ring still refuses a head it did not hand out).
+ */
+static bool vlo_track_shadow(struct vlo_dev *vlo, struct vlo_track *t)
+{
+	struct virtio_device *vdev = &vlo->vdev;
+	struct vring_used *real = t->vring.used;
+	unsigned int mask = t->num - 1;
+	u16 used, p, start = t->used_seen;
+	bool ok = true, wait = false;
+	u32 head, len;
+
+	used = virtio16_to_cpu(vdev, READ_ONCE(t->shadow->idx));
+	smp_rmb();	/* the index before the entries it publishes */
+	if ((u16)(used - t->used_seen) > t->num)
+		return false;
+	for (p = t->used_seen; p != used; p++) {
+		head = virtio32_to_cpu(vdev, READ_ONCE(t->shadow->ring[p & mask].id));
+		len = virtio32_to_cpu(vdev, READ_ONCE(t->shadow->ring[p & mask].len));
+		if (head >= t->num || (!t->lost && !t->inflight[head])) {
+			ok = wait;	/* a later pass decides */
+			break;
+		}
+		/*
+		 * Its direct maps must be zapped before the driver sees it, in
+		 * process context: hide them, and those of the entries after
+		 * it (one zap for the batch), and copy none of them now.
+		 */
+		if (vlo->zero_copy && vlo_chain_walk(vlo, t, head, false))
+			wait = true;
+		if (wait)
+			continue;
+		t->inflight[head] = 0;
+		WRITE_ONCE(real->ring[p & mask].id, cpu_to_virtio32(vdev, head));
+		WRITE_ONCE(real->ring[p & mask].len, cpu_to_virtio32(vdev, len));
+		t->used_seen = p + 1;
+	}
+	if (t->used_seen != start) {
+		smp_wmb();	/* entries before the index the driver reads */
+		WRITE_ONCE(real->idx, cpu_to_virtio16(vdev, t->used_seen));
+	}
+	if (wait)
+		queue_work(system_highpri_wq, &vlo->revoke_work);
+	return ok;
+}
+
 /*
  * Account for the entries added to both rings since the last look.
  * Returns false if the used ring holds something no device may write.
@@ -86,26 +192,41 @@ static bool vlo_track_pass(struct vlo_dev *vlo, struct vlo_track *t)
 	u16 avail, used, p;
 	u32 head;
 
-	if (t->lost || t->stopped)
+	if (t->stopped || (t->lost && !t->shadow))
 		return true;
 	/* Used first: whatever it returns was added before we read avail. */
-	used = virtio16_to_cpu(vdev, READ_ONCE(vr->used->idx));
+	used = t->shadow ? t->used_seen :
+	       virtio16_to_cpu(vdev, READ_ONCE(vr->used->idx));
 	smp_rmb();	/* used idx before avail idx, as said above */
 	avail = virtio16_to_cpu(vdev, READ_ONCE(vr->avail->idx));
 	smp_rmb();	/* indices before the entries they publish */
+	if (t->lost)
+		goto shadow;
 	if ((u16)(avail - t->avail_seen) > t->num) {
 		t->lost = true;
-		return true;
+		goto shadow;
 	}
 	for (p = t->avail_seen; p != avail; p++) {
 		head = virtio16_to_cpu(vdev, READ_ONCE(vr->avail->ring[p & mask]));
 		if (head >= t->num || t->inflight[head]) {
 			t->lost = true;
-			return true;
+			goto shadow;
 		}
 		t->inflight[head] = 1;
+		if (vlo->zero_copy)
+			vlo_chain_walk(vlo, t, head, true);
 	}
 	t->avail_seen = avail;
+shadow:
+	/*
+	 * Once the module is the device, the shadow is the dead backend's:
+	 * the real ring, which the module now writes itself, is ahead of it,
+	 * and its stale entries must not complete new requests.
+	 */
+	if (t->shadow)
+		return READ_ONCE(vlo->failing) || vlo_track_shadow(vlo, t);
+	if (t->lost)
+		return true;
 	if ((u16)(used - t->used_seen) > t->num)
 		return false;
 	for (p = t->used_seen; p != used; p++) {
@@ -124,23 +245,45 @@ static void vlo_bad_used(struct vlo_dev *vlo)
 	queue_work(system_unbound_wq, &vlo->break_work);
 }
 
-/* A buffer is about to be mapped: look at every ring. Any context. */
-void vlo_track_all(struct vlo_dev *vlo)
+/* Look at queue @q's rings (zero-copy: at a kick). Any context. */
+void vlo_track_queue(struct vlo_queue *q)
 {
 	unsigned long flags;
-	unsigned int i;
 	bool ok = true;
+
+	spin_lock_irqsave(&q->track_lock, flags);
+	if (q->track)
+		ok = vlo_track_pass(q->vlo, q->track);
+	spin_unlock_irqrestore(&q->track_lock, flags);
+	if (!ok && !READ_ONCE(q->vlo->failing))
+		vlo_bad_used(q->vlo);
+}
+
+/*
+ * Zero-copy: completions whose direct maps are now zapped go to the driver.
+ * Process context.
+ */
+void vlo_track_deliver(struct vlo_dev *vlo)
+{
+	unsigned int i;
 
 	for (i = 0; i < vlo->num_queues; i++) {
 		struct vlo_queue *q = &vlo->queues[i];
 
-		spin_lock_irqsave(&q->track_lock, flags);
-		if (q->track)
-			ok &= vlo_track_pass(vlo, q->track);
-		spin_unlock_irqrestore(&q->track_lock, flags);
+		spin_lock_irq(&q->lock);
+		if (q->vq && vlo_track_call(q))
+			vring_interrupt(0, q->vq);
+		spin_unlock_irq(&q->lock);
 	}
-	if (!ok && !READ_ONCE(vlo->failing))
-		vlo_bad_used(vlo);
+}
+
+/* A buffer is about to be mapped: look at every ring. Any context. */
+void vlo_track_all(struct vlo_dev *vlo)
+{
+	unsigned int i;
+
+	for (i = 0; i < vlo->num_queues; i++)
+		vlo_track_queue(&vlo->queues[i]);
 }
 
 /*
@@ -161,18 +304,6 @@ bool vlo_track_call(struct vlo_queue *q)
 	if (!ok)
 		vlo_bad_used(vlo);
 	return ok;
-}
-
-/* Read descriptor @i of an indirect table at @table, or of the ring. */
-static bool vlo_read_desc(struct vlo_dev *vlo, struct vlo_track *t,
-			  u64 table, unsigned int i, struct vring_desc *d)
-{
-	if (!table) {
-		*d = t->vring.desc[i];
-		return true;
-	}
-	return !vlo_window_access(vlo, table + (u64)i * sizeof(*d), d,
-				  sizeof(*d), false);
 }
 
 /*

@@ -257,7 +257,7 @@ static void vlo_call_fire(struct vlo_hook *hook)
 
 	atomic_inc(&q->vlo->firing);
 	spin_lock(&q->lock);
-	if (q->vq && (!q->vlo->fail_inflight || vlo_track_call(q)))
+	if (q->vq && (!q->vlo->tracked || vlo_track_call(q)))
 		vring_interrupt(0, q->vq);
 	spin_unlock(&q->lock);
 	atomic_dec(&q->vlo->firing);
@@ -595,7 +595,8 @@ static int vlo_check_create(struct vlo_create *c)
 			    c->stall_ms < VLO_MIN_STALL_MS ||
 			    c->stall_ms > VLO_MAX_STALL_MS))
 		return -EINVAL;
-	if (c->api_version != VLO_API_VERSION || c->flags ||
+	if (c->api_version != VLO_API_VERSION ||
+	    (c->flags & ~VLO_CREATE_FLAGS) ||
 	    !c->device_id || c->device_id > 0xffff ||
 	    !c->num_queues || c->num_queues > VLO_MAX_QUEUES ||
 	    !c->max_queue_size || c->max_queue_size > VLO_MAX_QUEUE_SIZE ||
@@ -640,8 +641,11 @@ static struct vlo_dev *vlo_alloc(const struct vlo_create *c)
 	vlo->max_queue_size = c->max_queue_size;
 	vlo->config_size = c->config_size;
 	memcpy(vlo->config, c->config, c->config_size);
-	vlo->offered = vlo_offered_features(c->device_features, c->device_id);
+	vlo->offered = vlo_offered_features(c->device_features, c->device_id,
+					    c->flags);
 	vlo->fail_inflight = vlo_fail_wanted(c->device_id);
+	vlo->zero_copy = c->flags & VLO_CREATE_F_ZERO_COPY;
+	vlo->tracked = vlo->fail_inflight || vlo->zero_copy;
 	strscpy(vlo->label, c->label, sizeof(vlo->label));
 	vlo->stall = c->stall_ms ? msecs_to_jiffies(c->stall_ms) : 0;
 	INIT_DELAYED_WORK(&vlo->stall_work, vlo_stall_work);

@@ -23,7 +23,7 @@
 /* Device-specific feature bits: 0 to 23 and 50 up. */
 #define VLO_DEVICE_FEATURES	(GENMASK_ULL(23, 0) | GENMASK_ULL(63, 50))
 
-u64 vlo_offered_features(u64 device_features, u32 device_id)
+u64 vlo_offered_features(u64 device_features, u32 device_id, u32 flags)
 {
 	u64 f = (device_features & (VLO_DEVICE_FEATURES | VLO_TRANSPORT_FEATURES)) |
 		BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
@@ -31,6 +31,14 @@ u64 vlo_offered_features(u64 device_features, u32 device_id)
 	/* Failing requests in flight is done for split rings only. */
 	if (vlo_fail_wanted(device_id))
 		f &= ~BIT_ULL(VIRTIO_F_RING_PACKED);
+	/*
+	 * Zero-copy: the kernel owns the used ring and filters kicks through
+	 * the shadow's flags; the driver must kick after every publish, which
+	 * used flags 0 guarantee without event-idx (see vlo_notify()).
+	 */
+	if (flags & VLO_CREATE_F_ZERO_COPY)
+		f &= ~(BIT_ULL(VIRTIO_F_RING_PACKED) |
+		       BIT_ULL(VIRTIO_RING_F_EVENT_IDX));
 	return f;
 }
 
@@ -139,6 +147,9 @@ static void vlo_reset(struct virtio_device *vdev)
 		clear_bit(0, &vlo->queues[i].kick_pending);
 		vlo_track_stop(&vlo->queues[i], false);
 	}
+	/* What the driver detaches now completes without a used entry. */
+	if (vlo->zero_copy)
+		vlo_direct_revoke_all(vlo);
 	WRITE_ONCE(vlo->status, 0);
 }
 
@@ -165,6 +176,27 @@ void vlo_kick_signal(struct vlo_queue *q)
 }
 
 /*
+ * Zero-copy: the real used ring's flags stay 0, so the driver kicks after
+ * every publish, and the backend's wish, in the shadow ring's flags, is
+ * applied here. virtqueue_kick_prepare() put a full barrier between the
+ * driver's avail index and this read; a backend that clears
+ * VRING_USED_F_NO_NOTIFY and then re-reads the avail index (as the spec
+ * asks) either sees the new entries or is kicked. The avail entries are
+ * accounted for first, so no more than a ring's worth passes unseen.
+ */
+static bool vlo_shadow_wants_kick(struct vlo_queue *q)
+{
+	struct vring_used *shadow = READ_ONCE(q->shadow);
+
+	vlo_track_queue(q);
+	if (!shadow)
+		return true;
+	smp_mb();	/* the driver's avail index before the backend's flags */
+	return !(virtio16_to_cpu(&q->vlo->vdev, READ_ONCE(shadow->flags)) &
+		 VRING_USED_F_NO_NOTIFY);
+}
+
+/*
  * Called in any context. A kick from inside our call hook runs under the
  * call eventfd's lock: if user space gave the same eventfd for kick and
  * call, signalling it there would deadlock, and eventfd_signal() refuses to
@@ -180,12 +212,49 @@ static bool vlo_notify(struct virtqueue *vq)
 		queue_work(system_unbound_wq, &vlo->fail_work);
 		return true;
 	}
+	if (vlo->zero_copy && !vlo_shadow_wants_kick(q))
+		return true;
 	if (eventfd_signal_allowed() &&
 	    !(irqs_disabled() && atomic_read(&vlo->firing)))
 		vlo_kick_signal(q);
 	else
 		queue_work(system_highpri_wq, &q->kick_work);
 	return true;
+}
+
+/*
+ * Zero-copy: the used ring the backend writes, a window area of its own
+ * (device-owned pages, writable by the backend, zeroed: flags 0, index 0).
+ */
+static int vlo_shadow_alloc(struct vlo_dev *vlo, struct vlo_queue *q,
+			    struct virtqueue *vq)
+{
+	unsigned int num = virtqueue_get_vring_size(vq);
+	struct vring_used *shadow;
+	dma_addr_t iova;
+	size_t size;
+
+	/* The ring, then avail_event (never read without event-idx). */
+	size = PAGE_ALIGN(struct_size(shadow, ring, num) + sizeof(__virtio16));
+	shadow = dma_alloc_coherent(&vlo->parent, size, &iova, GFP_KERNEL);
+	if (!shadow)
+		return -ENOMEM;
+	q->shadow_iova = iova;
+	q->shadow_size = size;
+	WRITE_ONCE(q->shadow, shadow);
+	return 0;
+}
+
+/* After the queue's track is gone: nothing reads the shadow any more. */
+static void vlo_shadow_free(struct vlo_dev *vlo, struct vlo_queue *q)
+{
+	struct vring_used *shadow = q->shadow;
+
+	if (!shadow)
+		return;
+	WRITE_ONCE(q->shadow, NULL);
+	dma_free_coherent(&vlo->parent, q->shadow_size, shadow,
+			  q->shadow_iova);
 }
 
 static struct virtqueue *vlo_setup_vq(struct vlo_dev *vlo, unsigned int index,
@@ -212,8 +281,14 @@ static struct virtqueue *vlo_setup_vq(struct vlo_dev *vlo, unsigned int index,
 	/* In a packed ring the device writes descriptors too. */
 	if (!virtio_has_feature(&vlo->vdev, VIRTIO_F_RING_PACKED))
 		vlo_window_protect_ring(vlo, virtqueue_get_desc_addr(vq),
-					virtqueue_get_used_addr(vq));
-	if (vlo->fail_inflight && vlo_track_start(q, vq)) {
+					virtqueue_get_used_addr(vq),
+					vlo->zero_copy);
+	if (vlo->zero_copy && vlo_shadow_alloc(vlo, q, vq)) {
+		vring_del_virtqueue(vq);
+		return ERR_PTR(-ENOMEM);
+	}
+	if (vlo->tracked && vlo_track_start(q, vq)) {
+		vlo_shadow_free(vlo, q);
 		vring_del_virtqueue(vq);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -223,7 +298,7 @@ static struct virtqueue *vlo_setup_vq(struct vlo_dev *vlo, unsigned int index,
 	ev.num = virtqueue_get_vring_size(vq);
 	ev.desc = virtqueue_get_desc_addr(vq);
 	ev.avail = virtqueue_get_avail_addr(vq);
-	ev.used = virtqueue_get_used_addr(vq);
+	ev.used = q->shadow ? q->shadow_iova : virtqueue_get_used_addr(vq);
 	vlo_event_push(vlo, &ev);
 	return vq;
 }
@@ -240,6 +315,7 @@ static void vlo_del_vqs(struct virtio_device *vdev)
 		q->vq = NULL;
 		spin_unlock_irq(&q->lock);
 		vlo_track_stop(q, true);
+		vlo_shadow_free(vlo, q);
 		vring_del_virtqueue(vq);
 	}
 }

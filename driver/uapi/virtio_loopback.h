@@ -47,7 +47,29 @@
 #define VLO_MIN_IOVA_SIZE	0x00100000ULL	/* 1 MiB */
 #define VLO_MAX_IOVA_SIZE	0x40000000ULL	/* 1 GiB */
 
-/* struct vlo_create.flags: none defined yet, must be 0. */
+/*
+ * struct vlo_create.flags: 0, or:
+ *
+ * VLO_CREATE_F_ZERO_COPY: buffers that are whole, page-aligned pages of
+ * ordinary memory are shown to the backend as the driver's own pages, not
+ * copied; other buffers are bounced as without the flag. A buffer is
+ * visible from when its chain is published until the used entry that
+ * returns it, which the kernel sees first: the used ring of each split
+ * queue is the kernel's.
+ * VLO_EV_QUEUE's used IOVA then names a shadow used ring, a page-aligned
+ * area of its own that the backend writes exactly as it would write the
+ * used ring; the real ring (desc, avail and used) is read-only for the
+ * backend. The kernel checks every shadow entry (id in range and in
+ * flight, index not past what is in flight) before it copies it into the
+ * real ring and runs the driver's interrupt (after revoking the chain's
+ * direct pages: touching them later gives SIGBUS): a bad entry breaks the
+ * device and never reaches the driver. Kicks are filtered by the kernel:
+ * the backend's VRING_USED_F_NO_NOTIFY in the shadow ring's flags is
+ * honoured, the driver is always asked to kick. VIRTIO_RING_F_EVENT_IDX
+ * and VIRTIO_F_RING_PACKED are not offered to such devices.
+ */
+#define VLO_CREATE_F_ZERO_COPY	0x1U
+#define VLO_CREATE_FLAGS	VLO_CREATE_F_ZERO_COPY
 
 /*
  * struct vlo_create.label: a name that stays the same across restarts (all
@@ -73,7 +95,7 @@
 
 struct vlo_create {
 	__u32 api_version;	/* in: VLO_API_VERSION */
-	__u32 flags;		/* in: 0 */
+	__u32 flags;		/* in: VLO_CREATE_F_* */
 	__u32 device_id;	/* in: virtio device id, not 0 */
 	__u32 vendor_id;	/* in */
 	__u64 device_features;	/* in: features the device offers */

@@ -15,5 +15,11 @@ modes=${*:-rng-dead rng-badlen blk-spurious blk-poke blk-fds blk-badid blk-dup}
 for m in $modes; do
 	"$TEST" "$m" || fail "$m"
 done
+# The hostile blk backends again, writing a shadow used ring (zero-copy).
+if [ $# -eq 0 ]; then
+	for m in blk-spurious blk-poke blk-badid blk-dup; do
+		VLO_ZERO_COPY=1 "$TEST" "$m" || fail "zero-copy $m"
+	done
+fi
 vlo_unload_wait
 echo "test-backend: PASS"

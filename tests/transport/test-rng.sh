@@ -6,5 +6,10 @@ vlo_load
 modprobe virtio_rng || fail "modprobe virtio_rng"
 "$TEST" rng
 "$TEST" rng-small
+# The same through a shadow used ring (VLO_CREATE_F_ZERO_COPY).
+VLO_ZERO_COPY=1 "$TEST" rng
+VLO_ZERO_COPY=1 "$TEST" rng-small
+# ... where the kernel drops kicks while the shadow says NO_NOTIFY.
+"$TEST" rng-nonotify
 vlo_unload
 echo "test-rng: PASS"

@@ -94,10 +94,14 @@ static int open_ctl(void)
 	return fd;
 }
 
+/* VLO_CREATE_F_ZERO_COPY when VLO_ZERO_COPY=1 is in the environment. */
+static uint32_t create_flags;
+
 static void default_create(struct vlo_create *c, uint32_t id)
 {
 	memset(c, 0, sizeof(*c));
 	c->api_version = VLO_API_VERSION;
+	c->flags = create_flags;
 	c->device_id = id;
 	c->num_queues = 1;
 	c->max_queue_size = 64;
@@ -258,7 +262,8 @@ static int cmd_einval(void)
 	} while (0)
 	BAD(api_version, 0);
 	BAD(api_version, VLO_API_VERSION + 1);
-	BAD(flags, 1);
+	BAD(flags, VLO_CREATE_FLAGS + 1);
+	BAD(flags, 0x80000000);
 	BAD(device_id, 0);
 	BAD(device_id, 0x10000);
 	BAD(num_queues, 0);
@@ -732,6 +737,20 @@ static int cmd_rng(const char *mode, unsigned int qsize)
 		die("%s: the used ring is not writable by the device", mode);
 	printf("%s: %u entries: desc table and avail ring read-only, used ring writable\n",
 	       mode, r.num);
+	if (r.c.flags & VLO_CREATE_F_ZERO_COPY) {
+		/* The real used ring follows the avail ring, page-aligned. */
+		uint64_t real = r.desc + ((18ull * r.num + 6 + 4095) & ~4095ull);
+
+		if (r.used == real)
+			die("%s: zero-copy, but the used IOVA is the real ring's", mode);
+		if (r.c.offered_features & (1ULL << 29 | 1ULL << 34))
+			die("%s: zero-copy, but event-idx or packed offered", mode);
+		if (!read_only(&r, real) || !read_only(&r, real + 4 + 8ull * r.num - 1))
+			die("%s: zero-copy: the real used ring is writable by the device",
+			    mode);
+		printf("%s: zero-copy: data came through the shadow used ring at 0x%llx; the real one is read-only\n",
+		       mode, (unsigned long long)r.used);
+	}
 
 	/* The driver has unmapped what we completed: it must be gone now. */
 	r.stop = true;
@@ -787,6 +806,11 @@ struct blk_dev {
 	volatile int poked;	/* 1: both probes gave SIGBUS; -1, -2: not */
 	bool indirect;		/* offer VIRTIO_RING_F_INDIRECT_DESC */
 	volatile unsigned long indirect_seen;	/* chains given as indirect tables */
+	/* blk-zc: the reader's own buffer, and what the device saw there */
+	volatile uint8_t *zc_watch;
+	volatile int zc_seen;	/* 1: our data already in it; -1: not */
+	volatile int zc_ro;	/* 1: a 4 KiB write buffer was read-only */
+	volatile uint64_t zc_iova;	/* the window page of that buffer */
 	char disk_path[64];	/* /dev/vdX */
 };
 
@@ -878,7 +902,20 @@ static int blk_request(struct blk_dev *b, uint16_t head, uint32_t *used_len)
 		if (type == BLK_T_IN) {
 			memcpy(buf, b->disk + off, chain[i].len);
 			*used_len += chain[i].len;
+			/*
+			 * Zero-copy: before the completion, the reader's buffer
+			 * (in this process) already holds what we just wrote
+			 * into the window: it is the same page. A bounced
+			 * buffer gets it only when the driver unmaps.
+			 */
+			if (b->zc_watch && chain[i].len == 4096 && !b->zc_seen) {
+				b->zc_seen = memcmp((const void *)b->zc_watch, buf,
+						    4096) ? -1 : 1;
+				b->zc_iova = chain[i].addr;
+			}
 		} else {
+			if (b->zc_watch && chain[i].len == 4096 && !b->zc_ro)
+				b->zc_ro = probe_write(buf) ? 1 : -1;
 			memcpy(b->disk + off, buf, chain[i].len);
 		}
 		off += chain[i].len;
@@ -1449,6 +1486,87 @@ static int cmd_blk_more(enum blk_more m)
 	return 0;
 }
 
+/*
+ * blk-zc (VLO_CREATE_F_ZERO_COPY): a direct read lands in the reader's own
+ * page while the device writes it (no bounce), and that page is gone from
+ * the window as soon as the read returned; a direct write's page is
+ * read-only for the device; buffered I/O of the whole disk verifies.
+ */
+static int cmd_blk_zc(void)
+{
+	const char *mode = "blk-zc";
+	static struct blk_dev b;
+	struct rng_dev *r = &b.r;
+	uint8_t *buf, *big;
+	pthread_t thr;
+	char *name;
+	int ctl = open_ctl();
+	int fd, i;
+
+	create_flags = VLO_CREATE_F_ZERO_COPY;
+	name = blk_setup(mode, &b, ctl, 0, &thr, b.disk_path, sizeof(b.disk_path));
+	if (posix_memalign((void **)&buf, 4096, 4096) ||
+	    posix_memalign((void **)&big, 4096, sizeof(b.disk)))
+		die("%s: memalign", mode);
+	memset(buf, 0, 4096);
+	fd = open(b.disk_path, O_RDWR | O_DIRECT);
+	if (fd < 0)
+		die("%s: open %s: %s", mode, b.disk_path, strerror(errno));
+	b.zc_watch = buf;
+	if (pread(fd, buf, 4096, 40960) != 4096)
+		die("%s: direct read: %s", mode, strerror(errno));
+	b.zc_watch = NULL;
+	/* At once: the zap came before the completion, not after. */
+	if (!b.zc_iova || !probe(iova_ptr(r, b.zc_iova, 1)))
+		die("%s: the read's page (IOVA 0x%llx) is still reachable after the read returned",
+		    mode, (unsigned long long)b.zc_iova);
+	for (i = 0; i < 4096; i++)
+		if (buf[i] != blk_pattern(40960 + i))
+			die("%s: byte %d of the direct read is wrong", mode, i);
+	if (b.zc_seen != 1)
+		die("%s: the reader's page did not hold the device's data before the completion: bounced",
+		    mode);
+	printf("%s: %s: a direct read was written straight into the reader's page, which was revoked before the read returned\n",
+	       mode, name);
+
+	for (i = 0; i < 4096; i++)
+		buf[i] = blk_pattern(81920 + i);
+	b.zc_watch = buf;
+	if (pwrite(fd, buf, 4096, 81920) != 4096)
+		die("%s: direct write: %s", mode, strerror(errno));
+	b.zc_watch = NULL;
+	if (b.zc_ro != 1)
+		die("%s: the device could write into the driver's write buffer", mode);
+	if (memcmp(b.disk + 81920, buf, 4096))
+		die("%s: the direct write did not reach the disk", mode);
+	close(fd);
+	printf("%s: a direct write's page was read-only for the device and its data arrived\n",
+	       mode);
+
+	/* The whole disk through the page cache (whole pages, large requests). */
+	fd = open(b.disk_path, O_RDONLY);
+	if (fd < 0 || read(fd, big, sizeof(b.disk)) != (ssize_t)sizeof(b.disk))
+		die("%s: buffered read of %s: %s", mode, b.disk_path, strerror(errno));
+	close(fd);
+	if (memcmp(big, b.disk, sizeof(b.disk)))
+		die("%s: the buffered read of the whole disk differs", mode);
+	if (b.broken || r->error[0])
+		die("%s: device: %s", mode, b.broken ? "broken" : r->error);
+	printf("%s: buffered read of the whole disk (%zu KiB) correct, %lu requests served\n",
+	       mode, sizeof(b.disk) / 1024, r->served);
+	free(buf);
+	free(big);
+	r->stop = true;
+	pthread_join(thr, NULL);
+	close(r->dev);
+	blk_wait_gone(mode, r, name);
+	munmap(r->win, r->c.iova_size);
+	close(r->mem);
+	close(ctl);
+	printf("%s: device removed\n", mode);
+	return 0;
+}
+
 /* ---- a hostile virtio-rng backend ---- */
 
 /*
@@ -1549,8 +1667,81 @@ static int cmd_rng_more(bool dead)
 	return 0;
 }
 
+/*
+ * rng-nonotify (zero-copy): the backend sets VRING_USED_F_NO_NOTIFY in its
+ * shadow used ring. The real ring still asks the driver for every kick,
+ * and the kernel must drop them: a request waits in the avail ring for a
+ * second with no kick. Then the backend clears the flag and looks at the
+ * ring by itself (as the spec asks), and the reader gets its data.
+ */
+static int cmd_rng_nonotify(void)
+{
+	const char *mode = "rng-nonotify";
+	struct rng_dev r = { 0 };
+	volatile uint16_t *used, *avail;
+	unsigned long served;
+	uint64_t one = 1;
+	pthread_t thr;
+	char *name;
+	int ctl = open_ctl();
+	int i, st;
+	pid_t rd;
+
+	create_flags = VLO_CREATE_F_ZERO_COPY;
+	name = rng_bind(mode, &r, ctl, &thr);
+	used = iova_ptr(&r, r.used, 4);
+	avail = iova_ptr(&r, r.avail, 4);
+	if (!used || !avail) {
+		die("%s: rings outside the window", mode);
+		return 1;
+	}
+	used[0] = 1;	/* VRING_USED_F_NO_NOTIFY */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	usleep(200000);	/* a kick already on its way is served first */
+	served = r.served;
+	rd = rng_reader(4096);
+	for (i = 0; i < 100 && avail[1] == r.last_avail && r.served == served; i++)
+		usleep(20000);
+	if (r.served == served && avail[1] == r.last_avail)
+		die("%s: the driver published no request", mode);
+	if (r.served == served)
+		usleep(1000000);
+	if (r.served != served)
+		die("%s: the backend was kicked %lu times though it set NO_NOTIFY",
+		    mode, r.served - served);
+	if (wait_bounded(rd, 0.01) != -1)
+		die("%s: the reader ended with its request unserved", mode);
+	printf("%s: %s: with NO_NOTIFY in the shadow ring a request waited 1 s unkicked\n",
+	       mode, name);
+	used[0] = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (write(r.kick, &one, sizeof(one)) != sizeof(one))
+		die("%s: kick: %s", mode, strerror(errno));
+	st = wait_bounded(rd, 20);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("%s: the reader %s after NO_NOTIFY was cleared", mode,
+		    st == -1 ? "is still blocked" : "failed");
+	if (r.error[0])
+		die("%s: device: %s", mode, r.error);
+	printf("%s: flag cleared: kicks flow again, the reader got its data (%lu buffers)\n",
+	       mode, r.served - served);
+	r.stop = true;
+	pthread_join(thr, NULL);
+	close(r.dev);
+	munmap(r.win, r.c.iova_size);
+	close(r.mem);
+	close(r.kick);
+	close(r.call);
+	close(ctl);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	const char *zc = getenv("VLO_ZERO_COPY");
+
+	if (zc && !strcmp(zc, "1"))
+		create_flags = VLO_CREATE_F_ZERO_COPY;
 	if (argc >= 2 && !strcmp(argv[1], "many"))
 		return cmd_many(argc > 2 ? atoi(argv[2]) : 8);
 	if (argc >= 2 && !strcmp(argv[1], "cycles"))
@@ -1585,8 +1776,13 @@ int main(int argc, char **argv)
 		return cmd_blk_more(MORE_FDS);
 	if (argc >= 2 && !strcmp(argv[1], "blk-poke"))
 		return cmd_blk_more(MORE_POKE);
+	if (argc >= 2 && !strcmp(argv[1], "blk-zc"))
+		return cmd_blk_zc();
+	if (argc >= 2 && !strcmp(argv[1], "rng-nonotify"))
+		return cmd_rng_nonotify();
 	fprintf(stderr, "usage: vlo-test many [N] | cycles [N] | einval | hostile | rng | blk-dead | blk-garbage | blk-hung\n"
 			"       | rng-dead | rng-badlen | blk-spurious | blk-badid | blk-dup\n"
-			"       | blk-fds | blk-poke\n");
+			"       | blk-fds | blk-poke | blk-zc | rng-nonotify\n"
+			"VLO_ZERO_COPY=1 in the environment: devices are created with VLO_CREATE_F_ZERO_COPY\n");
 	return 2;
 }

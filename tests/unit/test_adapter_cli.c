@@ -68,6 +68,12 @@ static void test_good(void **state)
 			       "--stall-timeout-ms=0"), 0);
 	assert_int_equal(c.dev[0].stall_ms, 2000);
 	assert_int_equal(c.dev[1].stall_ms, 0);
+	/* --zero-copy belongs to the device before it */
+	assert_false(c.dev[0].zero_copy);
+	assert_int_equal(PARSE("--device", "blk", "--socket-path", "/s", "--zero-copy",
+			       "--device", "rng", "--socket-path", "/t"), 0);
+	assert_true(c.dev[0].zero_copy);
+	assert_false(c.dev[1].zero_copy);
 }
 
 static void test_bad(void **state)
@@ -93,6 +99,9 @@ static void test_bad(void **state)
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--device", "rng",
 			 "--socket-path", "/s"), "two devices");
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--reconnect=1"), "no value");
+	expect_err(PARSE("--zero-copy", "--device", "blk", "--socket-path", "/s"),
+		   "before any --device");
+	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--zero-copy=1"), "no value");
 	expect_err(PARSE("--label", "x", "--device", "blk", "--socket-path", "/s"), "before any --device");
 	expect_err(PARSE("--device", "sound", "--socket-path", "/s", "--stall-timeout-ms", "1000"),
 		   "blk only");
