@@ -60,6 +60,9 @@ struct io_stream {
 	uint8_t *bounce;
 	uint32_t bounce_bytes;
 	bool want_running, running, busy, quit, failed;
+	/* The audio thread sleeps until the end has room (or a completion is
+	 * due): it comes back by itself within a period. */
+	bool timed_wait;
 	/* The audio thread is completing requests it took off the list: it
 	 * writes their status into guest memory, so a reset (after which the
 	 * memory is unmapped) waits for it. */
@@ -601,7 +604,9 @@ static void *audio_thread(void *arg)
 			} else {
 				struct timespec ts = deadline(sleep);
 
+				s->timed_wait = true;
 				pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+				s->timed_wait = false;
 			}
 		}
 	}
@@ -822,11 +827,20 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 	} else if (payload % s->params.frame_bytes) {
 		status = VIRTIO_SND_S_BAD_MSG;
 	} else {
+		/* Payload already queued that the end could not take yet goes
+		 * first: this request cannot move before the audio thread's
+		 * timed wake-up anyway, so waking it now would only cost a
+		 * round (a context switch and three ALSA calls). In steady
+		 * state a guest keeps its whole buffer queued, and every
+		 * request arrives behind such payload. */
+		bool behind = s->timed_wait && first_open(s);
+
 		*s->tail = r;
 		s->tail = &r->next;
 		s->pending++;
 		s->submitted++;
-		pthread_cond_signal(&s->wake);
+		if (!behind)
+			pthread_cond_signal(&s->wake);
 		pthread_mutex_unlock(&s->lock);
 		return 0;
 	}
