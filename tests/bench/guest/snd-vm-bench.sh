@@ -76,8 +76,19 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 
 
 underruns_in() { cat "$@" 2>/dev/null | grep -ci 'underrun' || true; }
 
+# two_writers: the same stream written twice to snd-aloop at once, as aplay
+# and the backend's ALSA end do on the virtio path: that path's floor.
+two_writers() {
+	local p st=0
+	aplay -q -D hw:Loopback,0,2 "${alsa_opts[@]}" "$WORK/play.wav" &
+	p=$!
+	aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$WORK/play.wav" || st=$?
+	wait "$p" || st=$?
+	return "$st"
+}
+
 part_cpu() {
-	local r direct=() virt=() idle=() d v i dm vm im failed_rounds=0
+	local r direct=() virt=() idle=() two=() d v i t dm vm im tm failed_rounds=0
 	start_card cpu playback:hw:Loopback,0,0
 	local card=$CARD
 	say "cpu: $ROUNDS rounds of $SECS s"
@@ -90,12 +101,13 @@ part_cpu() {
 			d=$(cpu_of aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$WORK/play.wav")
 		fi
 		i=$(cpu_of sleep "$SECS")
-		say "cpu: round $r: direct $d, virtio $v, idle $i jiffies"
-		if [ "$d" = ERR ] || [ "$v" = ERR ]; then
+		t=$(cpu_of two_writers)
+		say "cpu: round $r: direct $d, virtio $v, two writers $t, idle $i jiffies"
+		if [ "$d" = ERR ] || [ "$v" = ERR ] || [ "$t" = ERR ]; then
 			failed_rounds=$((failed_rounds + 1))
 			continue
 		fi
-		direct+=("$d") virt+=("$v") idle+=("$i")
+		direct+=("$d") virt+=("$v") idle+=("$i") two+=("$t")
 	done
 	if [ ${#direct[@]} = 0 ]; then
 		out ""
@@ -105,17 +117,23 @@ part_cpu() {
 		return 0
 	fi
 	dm=$(median "${direct[@]}") vm=$(median "${virt[@]}") im=$(median "${idle[@]}")
+	tm=$(median "${two[@]}")
 	out ""
 	out "### 1. CPU per second of audio (48 kHz stereo S16, $SECS s, median of ${#direct[@]} rounds; $failed_rounds failed)"
 	out ""
-	out "| path | CPU ms per s of audio | minus idle | ratio to direct |"
-	out "| --- | ---: | ---: | ---: |"
-	awk -v d="$dm" -v v="$vm" -v i="$im" -v hz="$HZ" -v s="$SECS" 'BEGIN {
+	out "| path | CPU ms per s of audio | minus idle | ratio to direct | ratio to two writers |"
+	out "| --- | ---: | ---: | ---: | ---: |"
+	awk -v d="$dm" -v v="$vm" -v i="$im" -v t="$tm" -v hz="$HZ" -v s="$SECS" '
+	function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
+	BEGIN {
 		dn = (d - i) / hz / s * 1000; vn = (v - i) / hz / s * 1000
-		printf "| aplay -> hw:Loopback (direct) | %.1f | %.1f | 1.00 |\n", d / hz / s * 1000, dn
-		printf "| aplay -> virtio card -> vhost-user-sound -> hw:Loopback | %.1f | %.1f | %s |\n",
-			v / hz / s * 1000, vn, (dn > 0 ? sprintf("%.2f", vn / dn) : "n/a")
-		printf "| idle guest | %.1f | | |\n", i / hz / s * 1000 }' | tee -a "$report"
+		tn = (t - i) / hz / s * 1000
+		printf "| aplay -> hw:Loopback (direct) | %.1f | %.1f | 1.00 | %s |\n", d / hz / s * 1000, dn, ratio(dn, tn)
+		printf "| two aplays -> hw:Loopback at once (the floor) | %.1f | %.1f | %s | 1.00 |\n",
+			t / hz / s * 1000, tn, ratio(tn, dn)
+		printf "| aplay -> virtio card -> vhost-user-sound -> hw:Loopback | %.1f | %.1f | %s | %s |\n",
+			v / hz / s * 1000, vn, ratio(vn, dn), ratio(vn, tn)
+		printf "| idle guest | %.1f | | | |\n", i / hz / s * 1000 }' | tee -a "$report"
 	stop_all
 }
 
