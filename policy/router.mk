@@ -33,8 +33,16 @@ $(SPA_JSON_CHECK): pipewire-conf/spa-json-check.c | setup
 zone-router: $(ZONE_ROUTER_PROBE) $(SPA_JSON_CHECK)
 all: zone-router
 
+# No shipped rule sets the zone cards' ALSA period size or count: small
+# buffers stall virtio_snd under load (docs/appliance.md); PipeWire's own
+# choice (480-frame periods in a 7680-frame buffer) never did.
+VLO_PW_RULES := pipewire-conf/wireplumber-0.4 pipewire-conf/wireplumber-0.5 \
+	units/etc/wireplumber tests/e2e/guest/pw-bench-rules.lua
 check-pipewire-conf: $(SPA_JSON_CHECK)
 	$(SPA_JSON_CHECK) pipewire-conf/wireplumber-0.5/*.conf
+	@! grep -rnE 'api\.alsa\.(period-size|period-num)' $(VLO_PW_RULES) || \
+		{ echo "check-pipewire-conf: a rule sets the zone cards' period size/count" \
+			"(small buffers stall virtio_snd: docs/appliance.md)" >&2; exit 1; }
 check: check-pipewire-conf
 
 # The matching logic's unit test (cmocka), run by make check-unit.
