@@ -335,11 +335,8 @@ static bool vlo_direct_ok(phys_addr_t phys, size_t size)
 /*
  * Map the driver's pages themselves, PENDING: not visible until the
  * kernel sees them published (vlo_direct_publish()). Each page is held
- * until the map is released. A buffer only for the device to fill is
- * cleared first, as a bounce page is: a page cache page being read into
- * holds whatever its last owner left there, which the backend must not
- * see (and the driver then finds zeros wherever the device wrote nothing,
- * as with bouncing).
+ * until the map is released. Only buffers the device reads come here
+ * (vlo_map_page()).
  */
 static dma_addr_t vlo_map_direct(struct vlo_dev *vlo, phys_addr_t phys,
 				 size_t size, enum dma_data_direction dir)
@@ -358,8 +355,6 @@ static dma_addr_t vlo_map_direct(struct vlo_dev *vlo, phys_addr_t phys,
 	for (i = 0; i < npages; i++) {
 		m->pages[i] = pfn_to_page(PHYS_PFN(phys) + i);
 		get_page(m->pages[i]);
-		if (dir == DMA_FROM_DEVICE)
-			clear_highpage(m->pages[i]);
 	}
 	if (vlo_window_insert(vlo, m)) {
 		vlo_map_free(m);
@@ -383,7 +378,14 @@ static dma_addr_t vlo_map_page(struct device *dev, struct page *page,
 	/* Requests publish their head after mapping: account for it now. */
 	if (vlo->tracked)
 		vlo_track_all(vlo);
-	if (vlo->zero_copy && vlo_direct_ok(phys, size))
+	/*
+	 * A buffer only for the device to fill stays bounced: its page holds
+	 * what the device must not see (a page cache page's last owner's
+	 * data), and clearing it would destroy what the driver still keeps
+	 * there (virtio_snd maps a capture period again while the
+	 * application has not read it yet).
+	 */
+	if (vlo->zero_copy && dir != DMA_FROM_DEVICE && vlo_direct_ok(phys, size))
 		return vlo_map_direct(vlo, phys, size, dir);
 	npages = DIV_ROUND_UP(in_page + size, PAGE_SIZE);
 	m = vlo_map_new(npages, GFP_ATOMIC | __GFP_NOWARN);

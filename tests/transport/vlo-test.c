@@ -903,19 +903,29 @@ static int blk_request(struct blk_dev *b, uint16_t head, uint32_t *used_len)
 			memcpy(buf, b->disk + off, chain[i].len);
 			*used_len += chain[i].len;
 			/*
-			 * Zero-copy: before the completion, the reader's buffer
-			 * (in this process) already holds what we just wrote
-			 * into the window: it is the same page. A bounced
-			 * buffer gets it only when the driver unmaps.
+			 * Zero-copy bounces a buffer the device only fills:
+			 * before the completion the reader's buffer (in this
+			 * process) must not hold what we just wrote.
 			 */
-			if (b->zc_watch && chain[i].len == 4096 && !b->zc_seen) {
+			if (b->zc_watch && chain[i].len == 4096 && !b->zc_seen)
 				b->zc_seen = memcmp((const void *)b->zc_watch, buf,
 						    4096) ? -1 : 1;
-				b->zc_iova = chain[i].addr;
-			}
+		} else if (b->zc_watch && chain[i].len == 4096 && !b->zc_ro) {
+			/*
+			 * A direct write: the writer's page is the window's.
+			 * A byte the writer's mapping changes shows in the
+			 * window at once (a bounce would not see it).
+			 */
+			uint8_t old = b->zc_watch[100];
+			uint8_t flip = (uint8_t)(old ^ 0xff);
+
+			b->zc_ro = probe_write(buf) ? 1 : -1;
+			b->zc_watch[100] = flip;
+			b->zc_seen = buf[100] == flip ? 1 : -1;
+			b->zc_watch[100] = old;
+			b->zc_iova = chain[i].addr;
+			memcpy(b->disk + off, buf, chain[i].len);
 		} else {
-			if (b->zc_watch && chain[i].len == 4096 && !b->zc_ro)
-				b->zc_ro = probe_write(buf) ? 1 : -1;
 			memcpy(b->disk + off, buf, chain[i].len);
 		}
 		off += chain[i].len;
@@ -1487,10 +1497,10 @@ static int cmd_blk_more(enum blk_more m)
 }
 
 /*
- * blk-zc (VLO_CREATE_F_ZERO_COPY): a direct read lands in the reader's own
- * page while the device writes it (no bounce), and that page is gone from
- * the window as soon as the read returned; a direct write's page is
- * read-only for the device; buffered I/O of the whole disk verifies.
+ * blk-zc (VLO_CREATE_F_ZERO_COPY): a direct write's page is the writer's
+ * own (no bounce), read-only for the device, and gone from the window as
+ * soon as the write returned; a direct read's buffer, which the device
+ * only fills, is bounced; buffered I/O of the whole disk verifies.
  */
 static int cmd_blk_zc(void)
 {
@@ -1516,31 +1526,34 @@ static int cmd_blk_zc(void)
 	if (pread(fd, buf, 4096, 40960) != 4096)
 		die("%s: direct read: %s", mode, strerror(errno));
 	b.zc_watch = NULL;
-	/* At once: the zap came before the completion, not after. */
-	if (!b.zc_iova || !probe(iova_ptr(r, b.zc_iova, 1)))
-		die("%s: the read's page (IOVA 0x%llx) is still reachable after the read returned",
-		    mode, (unsigned long long)b.zc_iova);
 	for (i = 0; i < 4096; i++)
 		if (buf[i] != blk_pattern(40960 + i))
 			die("%s: byte %d of the direct read is wrong", mode, i);
-	if (b.zc_seen != 1)
-		die("%s: the reader's page did not hold the device's data before the completion: bounced",
+	if (b.zc_seen != -1)
+		die("%s: the reader's page held the device's data before the completion: a buffer the device fills was mapped directly",
 		    mode);
-	printf("%s: %s: a direct read was written straight into the reader's page, which was revoked before the read returned\n",
+	printf("%s: %s: a read's buffer (the device fills it) was bounced, its data correct\n",
 	       mode, name);
 
 	for (i = 0; i < 4096; i++)
 		buf[i] = blk_pattern(81920 + i);
+	b.zc_seen = 0;
 	b.zc_watch = buf;
 	if (pwrite(fd, buf, 4096, 81920) != 4096)
 		die("%s: direct write: %s", mode, strerror(errno));
 	b.zc_watch = NULL;
+	/* At once: the zap came before the completion, not after. */
+	if (!b.zc_iova || !probe(iova_ptr(r, b.zc_iova, 1)))
+		die("%s: the write's page (IOVA 0x%llx) is still reachable after the write returned",
+		    mode, (unsigned long long)b.zc_iova);
+	if (b.zc_seen != 1)
+		die("%s: a change to the writer's page did not show in the window: bounced", mode);
 	if (b.zc_ro != 1)
 		die("%s: the device could write into the driver's write buffer", mode);
 	if (memcmp(b.disk + 81920, buf, 4096))
 		die("%s: the direct write did not reach the disk", mode);
 	close(fd);
-	printf("%s: a direct write's page was read-only for the device and its data arrived\n",
+	printf("%s: a direct write's page was the writer's own, read-only for the device, revoked before the write returned, and its data arrived\n",
 	       mode);
 
 	/* The whole disk through the page cache (whole pages, large requests). */

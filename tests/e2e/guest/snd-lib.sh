@@ -128,7 +128,8 @@ check_sched() {
 attach_card() {
 	local name=$1 sock=$WORK/$1.sock before c
 	before=$(virtio_cards)
-	"$ADAPTER" --device sound --socket-path "$sock" >>"$WORK/$name-adapter.log" 2>&1 &
+	# shellcheck disable=SC2086 # ADAPTER_ARGS: more options (e.g. --zero-copy), word-split
+	"$ADAPTER" --device sound --socket-path "$sock" ${ADAPTER_ARGS:-} >>"$WORK/$name-adapter.log" 2>&1 &
 	ADAPTER_PID=$!
 	PIDS+=("adapter:$!")
 	for _ in $(seq 200); do
