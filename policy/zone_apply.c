@@ -99,9 +99,9 @@ static bool apply_one(struct zone_run *r, struct zone_thread *th,
 		return true;
 	if (!th->err && zone_thread_matches(t, &th->st))
 		return true;
+	explain(r, th, t, failed);	/* before err is set: a mismatch says what differs */
 	if (!th->err)
-		th->err = -EAGAIN;	/* applied but reads back different */
-	explain(r, th, t, failed);
+		th->err = -EAGAIN;	/* applied but reads back different: retried */
 	return false;
 }
 

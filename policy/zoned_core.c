@@ -18,8 +18,9 @@
 
 #define UNIT_LOOKUP_USEC (250 * 1000)	/* MainPID asked at most this often */
 #define RETRY_USEC (1000 * 1000)	/* failed threads retried this often */
-#define FAST_RETRY_USEC (2000 * 1000)	/* ... and on every scan this long after a change */
-#define PENDING_USEC (1000 * 1000)	/* a Set waits this long for its slice */
+#define FAST_RETRY_USEC (6000 * 1000)	/* ... and on every scan this long after a change */
+/* A Set waits this long for its slice: systemd applies AllowedCPUs after its reply. */
+#define PENDING_USEC (5000 * 1000)
 #define SLICE_TIMEOUT_USEC (1000 * 1000)
 
 static uint64_t now_usec(struct zoned *d)

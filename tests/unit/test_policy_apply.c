@@ -269,6 +269,50 @@ static void test_probe_self(void **state)
 	assert_true(f.has_global);
 }
 
+/*
+ * CPUs the kernel drops from the mask (here one that does not exist; in a
+ * zone, CPUs its cgroup's cpuset lacks until systemd catches up) read back
+ * different: the error says which CPUs the thread is on, not a bare errno.
+ */
+static void test_cpus_read_back_different(void **state)
+{
+	struct zone_sched_target t = { .has_cpus = true, .policy = ZONE_POLICY_OTHER };
+	struct zone_run r = { 0 };
+	int cpu = first_cpu(), nice_now, rc;
+	char want[160];
+	cpu_set_t all;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	if (sysconf(_SC_NPROCESSORS_CONF) >= CPU_SETSIZE)
+		skip();
+	errno = 0;
+	nice_now = getpriority(PRIO_PROCESS, 0);
+	assert_int_equal(errno, 0);
+	t.nice = nice_now;
+	CPU_ZERO(&t.cpus);
+	CPU_SET(cpu, &t.cpus);
+	CPU_SET(CPU_SETSIZE - 1, &t.cpus);
+	/* Returns how many threads are not at the settings: all of them. */
+	rc = zone_run_apply(&r, getpid(), &t, false);
+	assert_int_equal(rc, (int)r.n_threads);
+	assert_int_equal(r.n_ok, 0);
+	snprintf(want, sizeof(want), "CPUs %d, not %d,%d (cpuset of its cgroup?)", cpu, cpu,
+		 CPU_SETSIZE - 1);
+	if (!strstr(r.error, want))
+		fail_msg("error \"%s\" lacks \"%s\"", r.error, want);
+	/* Still wrong on the retry, and still explained. */
+	rc = zone_run_apply(&r, getpid(), &t, true);
+	assert_int_equal(rc, (int)r.n_threads);
+	assert_non_null(strstr(r.error, want));
+
+	/* Back to every CPU, for the other tests. */
+	t.cpus = all;
+	zone_run_invalidate(&r);
+	assert_int_equal(zone_run_apply(&r, getpid(), &t, false), 0);
+	zone_run_free(&r);
+}
+
 /* A pid whose task list is gone is reported, not crashed on. */
 static void test_gone(void **state)
 {
@@ -287,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_fifo_blocked_by_rlimit),
 		cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_cpus_read_back_different),
 		cmocka_unit_test(test_probe_self),
 		cmocka_unit_test(test_gone),
 	};
