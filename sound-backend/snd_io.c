@@ -775,7 +775,7 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 	struct virtio_snd_pcm_xfer hdr;
 	struct io_stream *s;
 	struct io_req *r;
-	uint32_t id, status = VIRTIO_SND_S_BAD_MSG;
+	uint32_t id, status = VIRTIO_SND_S_IO_ERR;
 
 	*used_len = 0;
 	if (n > SND_IO_MAX_SEGS || n < out_num || (n && !iov))
@@ -822,10 +822,8 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 	memcpy(r->iov, iov, n * sizeof(r->iov[0]));
 
 	pthread_mutex_lock(&s->lock);
-	if (!s->end || s->failed) {
+	if (!s->end || s->failed || payload % s->params.frame_bytes) {
 		status = VIRTIO_SND_S_IO_ERR;
-	} else if (payload % s->params.frame_bytes) {
-		status = VIRTIO_SND_S_BAD_MSG;
 	} else {
 		/* Payload already queued that the end could not take yet goes
 		 * first: this request cannot move before the audio thread's

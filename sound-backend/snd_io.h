@@ -19,10 +19,11 @@
  *  - reset (snd_io_reset) drops every request without completing it.
  *
  * Malformed requests are completed at once by snd_io_submit: no room for a
- * status, nothing is written; header shorter than virtio_snd_pcm_xfer,
- * unknown stream id, stream of the other direction, payload not a whole
- * number of frames: VIRTIO_SND_S_BAD_MSG; stream not prepared (no end open),
- * end failure, out of memory: VIRTIO_SND_S_IO_ERR.
+ * status, nothing is written; otherwise VIRTIO_SND_S_IO_ERR (an I/O status
+ * is OK or IO_ERR; BAD_MSG is for control requests) for a header shorter
+ * than virtio_snd_pcm_xfer, an unknown stream id, a stream of the other
+ * direction, a payload not a whole number of frames, a stream not prepared
+ * (no end open), an end failure or no memory.
  *
  * How it plugs in. The I/O layer wraps each stream's end: give the device
  * model snd_io_end_ops and snd_io_end_ctx(io, i) as stream i's end_ops and

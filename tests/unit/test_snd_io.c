@@ -796,31 +796,31 @@ static void test_bogus_requests(void **state)
 	r->iov[4].iov_len = 0;
 	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
 	assert_int_equal(used, 8);
-	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_IO_ERR);
 	req_free(r);
 
 	/* wrong stream id, and a stream of the other direction */
 	r = tx_req(7, PERIOD_BYTES, 6);
 	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
-	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_IO_ERR);
 	req_free(r);
 	r = tx_req(0xffffffffu, PERIOD_BYTES, 6);
 	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
-	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_IO_ERR);
 	req_free(r);
 	r = tx_req(1, PERIOD_BYTES, 6);
 	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
-	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_IO_ERR);
 	req_free(r);
 	r = rx_req(0, PERIOD_BYTES);
 	assert_int_equal(submit(&f, VIRTIO_SND_D_INPUT, r, &used), 1);
-	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_IO_ERR);
 	req_free(r);
 
 	/* payload not a whole number of frames */
 	r = tx_req(0, PERIOD_BYTES + 1, 6);
 	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 1);
-	assert_int_equal(st_status(r), VIRTIO_SND_S_BAD_MSG);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_IO_ERR);
 	req_free(r);
 
 	/* no room for a status: nothing written, used 0 */
