@@ -280,6 +280,62 @@ static void test_ring_runs(void **state)
 	close(callfd);
 }
 
+/*
+ * RESET_DEVICE: the device is reset, the rings stop (a request posted
+ * afterwards is not served), and the same frontend can negotiate and start
+ * the ring again.
+ */
+static void test_reset_device(void **state)
+{
+	struct env *e = *state;
+	struct vring_desc *desc = (void *)(e->mem + DESC);
+	struct vring_avail *avail = (void *)(e->mem + AVAIL);
+	struct vring_used *used = (void *)(e->mem + USED);
+	int kick = eventfd(0, EFD_CLOEXEC), callfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct vhu_msg m;
+	int resets;
+	uint64_t v = 1;
+
+	start_ring(e, 1ULL << 32, callfd, kick);
+	vhu_msg_state(&m, VHU_SET_VRING_ENABLE, 0, 1);
+	assert_int_equal(acked(e, &m), 0);
+	desc[0] = (struct vring_desc){ .addr = GPA + BUF, .len = 64, .flags = VRING_DESC_F_WRITE };
+	avail->ring[0] = 0;
+	__atomic_store_n(&avail->idx, 1, __ATOMIC_RELEASE);
+	assert_int_equal(write(kick, &v, sizeof(v)), sizeof(v));
+	wait_for(&e->dev.served, 1);
+
+	resets = atomic_load(&e->dev.resets);
+	vhu_msg_init(&m, VHU_RESET_DEVICE);
+	assert_int_equal(acked(e, &m), 0);
+	assert_int_equal(atomic_load(&e->dev.resets), resets + 1);
+	/* Stopped: a new request and a kick are not served. */
+	avail->ring[1] = 0;
+	__atomic_store_n(&avail->idx, 2, __ATOMIC_RELEASE);
+	assert_int_equal(write(kick, &v, sizeof(v)), sizeof(v));
+	usleep(100000);
+	assert_int_equal(atomic_load(&e->dev.served), 1);
+	assert_int_equal(__atomic_load_n(&used->idx, __ATOMIC_ACQUIRE), 1);
+
+	/* A fresh start after the reset, as a driver that probes again. */
+	memset(e->mem + AVAIL, 0, 64);
+	memset(e->mem + USED, 0, 128);
+	close(kick);
+	close(callfd);
+	kick = eventfd(0, EFD_CLOEXEC);
+	callfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	start_ring(e, 1ULL << 32, callfd, kick);
+	vhu_msg_state(&m, VHU_SET_VRING_ENABLE, 0, 1);
+	assert_int_equal(acked(e, &m), 0);
+	avail->ring[0] = 0;
+	__atomic_store_n(&avail->idx, 1, __ATOMIC_RELEASE);
+	assert_int_equal(write(kick, &v, sizeof(v)), sizeof(v));
+	wait_for(&e->dev.served, 2);
+	assert_int_equal(__atomic_load_n(&used->idx, __ATOMIC_ACQUIRE), 1);
+	close(kick);
+	close(callfd);
+}
+
 static void test_hostile(void **state)
 {
 	struct env *e = *state;
@@ -396,6 +452,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked_rings, setup, teardown),
 		cmocka_unit_test(test_guard),
