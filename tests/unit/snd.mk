@@ -34,7 +34,7 @@ SND_PROTO_CPPFLAGS := $(shell printf '\#include <linux/virtio_snd.h>\nint x = VI
 SND_IO_LIB = $(BUILD)/sound-backend/libsndio.a
 SND_UNIT_TESTS = $(SND_UNIT_DIR)/test_snd_format $(SND_UNIT_DIR)/test_snd_stream \
 	$(SND_UNIT_DIR)/test_snd_ctl $(SND_UNIT_DIR)/test_snd_ends $(SND_UNIT_DIR)/test_snd_io \
-	$(SND_UNIT_DIR)/test_snd_gain $(SND_UNIT_DIR)/test_snd_jack
+	$(SND_UNIT_DIR)/test_snd_gain $(SND_UNIT_DIR)/test_snd_jack $(SND_UNIT_DIR)/test_snd_cli
 UNIT_TESTS += $(SND_UNIT_TESTS)
 
 .PHONY: snd-lib snd-unit-tests check-snd-unit snd-guest-progs
@@ -76,6 +76,13 @@ $(SND_UNIT_DIR)/test_snd_io: $(SND_UNIT_DIR)/test_snd_io.o $(SND_IO_LIB) $(SND_L
 
 $(SND_UNIT_DIR)/test_snd_gain: $(SND_UNIT_DIR)/test_snd_gain.o $(SND_IO_LIB) $(SND_LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(SND_CMOCKA_LIBS) -lasound -lm
+
+# The backend's command line (vus_cli.o) and the program itself (run by the test).
+SND_BACKEND_BIN = $(BUILD)/sound-backend/vhost-user-sound
+$(SND_BACKEND_BIN): snd-backend ;
+$(SND_UNIT_DIR)/test_snd_cli.o: SND_PROTO_CPPFLAGS += -DVUS_BIN='"$(abspath $(SND_BACKEND_BIN))"'
+$(SND_UNIT_DIR)/test_snd_cli: $(SND_UNIT_DIR)/test_snd_cli.o $(SND_BACKEND_BIN) $(SND_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/sound-backend/vus_cli.o $(SND_LIB) $(SND_CMOCKA_LIBS)
 
 # Guest-side program of the VM bench (tests/e2e/snd-end-alsa.test).
 SND_GUEST_DIR = $(BUILD)/tests/e2e
