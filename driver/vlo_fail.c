@@ -87,44 +87,77 @@ static bool vlo_read_desc(struct vlo_dev *vlo, struct vlo_track *t,
 }
 
 /*
- * Zero-copy: walk the chain at @head (through its indirect table, if any;
- * at most a ring's or a table's worth of descriptors). On publish, make
- * its direct maps visible; otherwise (a used entry names it) hide them,
- * and return true if one still waits for its zap.
+ * A descriptor chain as the device sees it: from the ring, through at most
+ * one indirect table. Each part is bounded by its own size (the count
+ * restarts in the table: an increment after the switch once cost the table
+ * its last entry, virtio-blk's status).
+ */
+struct vlo_chain {
+	u64 table;		/* the indirect table walked, or 0: the ring */
+	unsigned int i, n, steps;
+	bool done;		/* nothing more to read */
+	bool end;		/* a descriptor without NEXT was read */
+};
+
+static void vlo_chain_start(struct vlo_chain *c, struct vlo_track *t, u16 head)
+{
+	*c = (struct vlo_chain){ .i = head, .n = t->num };
+}
+
+/*
+ * The chain's next descriptor, the ring's INDIRECT one included (its table
+ * is a buffer too). False at the end, or at a descriptor that cannot be
+ * read or a next index out of range.
+ */
+static bool vlo_chain_next(struct vlo_dev *vlo, struct vlo_track *t,
+			   struct vlo_chain *c, struct vring_desc *d)
+{
+	struct virtio_device *vdev = &vlo->vdev;
+	u16 flags;
+
+	if (c->done || c->steps++ >= c->n ||
+	    !vlo_read_desc(vlo, t, c->table, c->i, d)) {
+		c->done = true;
+		return false;
+	}
+	flags = virtio16_to_cpu(vdev, d->flags);
+	if (!c->table && (flags & VRING_DESC_F_INDIRECT)) {
+		c->table = virtio64_to_cpu(vdev, d->addr);
+		c->n = virtio32_to_cpu(vdev, d->len) / sizeof(*d);
+		c->i = 0;
+		c->steps = 0;
+	} else if (!(flags & VRING_DESC_F_NEXT)) {
+		c->done = true;
+		c->end = true;
+	} else {
+		c->i = virtio16_to_cpu(vdev, d->next);
+		c->done = c->i >= c->n;
+	}
+	return true;
+}
+
+/*
+ * Zero-copy: on publish, make the direct maps of the chain at @head
+ * visible; otherwise (a used entry names it) hide them, and return true
+ * if one still waits for its zap.
  */
 static bool vlo_chain_walk(struct vlo_dev *vlo, struct vlo_track *t, u16 head,
 			   bool publish)
 {
 	struct virtio_device *vdev = &vlo->vdev;
-	unsigned int i = head, n = t->num, steps = 0;
+	struct vlo_chain c;
 	struct vring_desc d;
 	bool wait = false;
-	u64 table = 0;
-	u16 flags;
-	u32 len;
+	u64 addr;
 
-	while (steps++ < n) {
-		if (!vlo_read_desc(vlo, t, table, i, &d))
-			break;
-		flags = virtio16_to_cpu(vdev, d.flags);
-		len = virtio32_to_cpu(vdev, d.len);
+	vlo_chain_start(&c, t, head);
+	while (vlo_chain_next(vlo, t, &c, &d)) {
+		addr = virtio64_to_cpu(vdev, d.addr);
 		/* A table of whole pages (over 8 KiB) may be direct too. */
 		if (publish)
-			vlo_direct_publish(vlo, virtio64_to_cpu(vdev, d.addr), len);
+			vlo_direct_publish(vlo, addr, virtio32_to_cpu(vdev, d.len));
 		else
-			wait |= vlo_direct_hide(vlo, virtio64_to_cpu(vdev, d.addr));
-		if (!table && (flags & VRING_DESC_F_INDIRECT)) {
-			table = virtio64_to_cpu(vdev, d.addr);
-			n = len / sizeof(d);
-			i = 0;
-			steps = 0;
-			continue;
-		}
-		if (!(flags & VRING_DESC_F_NEXT))
-			break;
-		i = virtio16_to_cpu(vdev, d.next);
-		if (i >= n)
-			break;
+			wait |= vlo_direct_hide(vlo, addr);
 	}
 	return wait;
 }
@@ -315,44 +348,24 @@ bool vlo_track_call(struct vlo_queue *q)
 static void vlo_fail_head(struct vlo_dev *vlo, struct vlo_track *t, u16 head)
 {
 	struct virtio_device *vdev = &vlo->vdev;
-	u64 table = 0, status = 0;
-	unsigned int i = head, n = t->num, steps;
-	struct vring_desc d;
 	u8 err = VIRTIO_BLK_S_IOERR;
-	bool end = false;
+	struct vlo_chain c;
+	struct vring_desc d;
+	u64 status = 0;
 	u16 flags;
 	u32 len;
 
-	/*
-	 * At most n descriptors of the ring, or of the indirect table once
-	 * there (the count restarts: a for loop's increment after the switch
-	 * cost the table its last entry, the status).
-	 */
-	steps = 0;
-	while (steps++ < n) {
-		if (!vlo_read_desc(vlo, t, table, i, &d))
-			break;
+	vlo_chain_start(&c, t, head);
+	while (vlo_chain_next(vlo, t, &c, &d)) {
 		flags = virtio16_to_cpu(vdev, d.flags);
 		len = virtio32_to_cpu(vdev, d.len);
-		if (!table && (flags & VRING_DESC_F_INDIRECT)) {
-			table = virtio64_to_cpu(vdev, d.addr);
-			n = len / sizeof(d);
-			i = 0;
-			steps = 0;
+		if (flags & VRING_DESC_F_INDIRECT)
 			continue;
-		}
 		if ((flags & VRING_DESC_F_WRITE) && len)
 			status = virtio64_to_cpu(vdev, d.addr) + len - 1;
-		if (!(flags & VRING_DESC_F_NEXT)) {
-			end = true;
-			break;
-		}
-		i = virtio16_to_cpu(vdev, d.next);
-		if (i >= n)
-			break;
 	}
 	/* Only at the chain's real end: never into a data buffer. */
-	if (end && status)
+	if (c.end && status)
 		vlo_window_access(vlo, status, &err, 1, true);
 }
 
