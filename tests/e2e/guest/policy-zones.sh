@@ -266,6 +266,8 @@ within "$RESCAN_MAX" "rear after good reload" "$NEW_REAR" 1 0 0 5
 run_as() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@"; }
 st=0; OUT=$(run_as nobody "$ZONECTL" set driver cpus 1 2>&1) || st=$?
 [ "$st" = 4 ] || fail "nobody's set: status $st: $OUT"
+st=0; OUT=$(run_as nobody "$ZONECTL" route Navigation rear 2>&1) || st=$?
+[ "$st" = 4 ] || fail "nobody's route: status $st: $OUT"
 st=0; run_as nobody "$ZONECTL" list >/dev/null 2>&1 || st=$?
 [ "$st" = 0 ] || fail "nobody's list: status $st"
 st=0; OUT=$(run_as tester "$ZONECTL" set driver cpus 0-1 2>&1) || st=$?
@@ -283,9 +285,15 @@ st=0; OUT=$(run_as nobody "$ZONECTL" set driver cpus 1 2>&1) || st=$?
 	fail "nobody past the bus policy: status $st: $OUT"
 st=0; OUT=$(run_as nobody "$ZONECTL" reload 2>&1) || st=$?
 [ "$st" = 4 ] || fail "nobody's reload: status $st: $OUT"
+st=0; OUT=$(run_as nobody "$ZONECTL" route Navigation rear 2>&1) || st=$?
+[ "$st" = 4 ] && grep -q "Route needs root or group vlo" <<<"$OUT" ||
+	fail "nobody's route past the bus policy: status $st: $OUT"
 expect "driver after nobody's tries" "$DRIVER_PID" 0-1 1 50 0
+OUT=$("$ZONECTL" list)
+grep -q "^driver .*Navigation" <<<"$OUT" && ! grep -q "^rear .*Navigation" <<<"$OUT" ||
+	fail "Navigation moved by nobody's route: $OUT"
 rm /etc/dbus-1/system.d/zz-policy-test-open.conf
-say "nobody denied (bus policy and daemon), group vlo allowed, list open"
+say "nobody denied set, route, reload (bus policy and daemon), group vlo allowed, list open"
 
 # --- the watchdog (5 s) was fed all along; stop is clean
 [ "$(systemctl is-active zoned-test)" = active ] || fail "vlo-zoned is not active at the end"
