@@ -42,11 +42,12 @@ FUZZERS = vq vhost_user_msg
 VQ_OBJS = $(LIB_DIR)/virtqueue/vq_mem.o $(LIB_DIR)/virtqueue/vq_iov.o \
 	$(LIB_DIR)/virtqueue/vq_split.o
 
-.PHONY: all setup tools unit-tests module module-compat transport-tests lint check \
+.PHONY: all setup tools unit-tests module module-compat transport-tests lint check hostile \
 	check-unit check-fuzz fuzzers check-e2e demo bench soak-zones soak-faults clean
 .DEFAULT_GOAL := all
 
-all: setup tools unit-tests module transport-tests snd-lib snd-backend snd-guest-progs $(ADAPTER_BIN)
+all: setup tools unit-tests module transport-tests snd-lib snd-backend snd-guest-progs $(ADAPTER_BIN) \
+	hostile
 
 # Idempotent and quick when nothing is missing; see scripts/setup-host.
 setup:
@@ -97,6 +98,14 @@ include policy/router.mk
 # the zone policy daemon vlo-zoned and zonectl, their unit tests and fuzzers
 include policy/policy.mk
 UNIT_TESTS += $(ADAPTER_UNIT_TESTS)
+# a vhost-user-blk backend that misbehaves on purpose (tests/e2e/hostile-backend.test)
+HOSTILE = $(BUILD)/tests/hostile/vhost-user-hostile
+$(HOSTILE): tests/hostile/vhost-user-hostile.c lib/vhost-user/*.h lib/virtqueue/*.h $(VHU_LIB) \
+		$(LIB_DIR)/libvirtqueue.a | setup
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib/vhost-user -Ilib/virtqueue $(LDFLAGS) -o $@ $< $(VHU_LIB) \
+		$(LIB_DIR)/libvirtqueue.a -pthread
+hostile: $(HOSTILE)
 # make install, install-dkms, lint-units (the appliance: systemd units, udev, DKMS)
 include units/install.mk
 

@@ -25,7 +25,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 SAN_CC = $(SAN_BUILD)/cc-sanitize
 # What `all' builds, without the module (kbuild must not get a sanitizing CC).
 SAN_TARGETS = tools unit-tests transport-tests snd-lib snd-backend snd-guest-progs \
-	e2e-guest-progs $(SAN_BUILD)/adapter/virtio-loopback-adapter zone-router policy
+	e2e-guest-progs $(SAN_BUILD)/adapter/virtio-loopback-adapter zone-router policy hostile
 SAN_MODULE = driver-$(BENCH_KVER)
 # detect_leaks: LeakSanitizer at every exit; abort_on_error and halt_on_error:
 # the first finding kills the process (a test sees it die).

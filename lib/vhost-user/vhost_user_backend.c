@@ -249,6 +249,21 @@ bool vhu_backend_notify_enable(struct vhu_backend *b, uint32_t q, bool enable)
 	return more;
 }
 
+int vhu_backend_raw(struct vhu_backend *b, uint32_t q, struct vhu_backend_raw *raw)
+{
+	struct vring *r;
+
+	if (q >= b->nq || !b->vr[q].running || !b->nmaps)
+		return -1;
+	r = &b->vr[q];
+	raw->vq = &r->vq;
+	raw->kick = r->kick;
+	raw->call = r->call;
+	raw->map = b->maps[0].addr;
+	raw->map_len = b->maps[0].len;
+	return 0;
+}
+
 /* ---- messages */
 
 static int send_reply(struct vhu_backend *b, struct vhu_msg *reply)

@@ -23,6 +23,7 @@
 #define VHOST_USER_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vhost_user.h"
@@ -107,6 +108,23 @@ void vhu_backend_adopt(struct vhu_backend *b, int conn_fd);
 int vhu_backend_serve_one(struct vhu_backend *b);
 /* A frontend is connected (for status reports and tests). Control thread. */
 bool vhu_backend_connected(const struct vhu_backend *b);
+
+/*
+ * For test programs that break the rules on purpose (tests/hostile/), what
+ * the server otherwise hides: queue q's split ring as lib/virtqueue runs it
+ * (vq->used is the used ring inside our mapping), the queue's kick and call
+ * eventfds, and the first memory region's mapping. Returns 0, or -1 when the
+ * queue is not running. Control thread only (a kick handler); the pointers
+ * and fds stay the server's and are valid until the ring stops. A real
+ * device never needs this.
+ */
+struct vhu_backend_raw {
+	struct vq *vq;
+	int kick, call;
+	void *map;
+	size_t map_len;
+};
+int vhu_backend_raw(struct vhu_backend *b, uint32_t q, struct vhu_backend_raw *raw);
 
 /* Listening UNIX socket at path (a stale socket file is replaced); fd or -errno. */
 int vhu_listen_unix(const char *path);

@@ -16,6 +16,7 @@ fail() {
 	echo "$me: FAIL: $*" >&2
 	[ -s "$WORK/adapter.log" ] && sed 's/^/  adapter: /' "$WORK/adapter.log" >&2
 	[ -s "$WORK/qsd.log" ] && sed 's/^/  qsd: /' "$WORK/qsd.log" >&2
+	[ -s "$WORK/backend.log" ] && sed 's/^/  backend: /' "$WORK/backend.log" >&2
 	exit 1
 }
 
