@@ -29,8 +29,6 @@
 #include "snd_ends.h"
 #include "snd_proto.h"
 
-#define XRUN_BURST_NS 1000000000ull
-
 struct alsa_end {
 	snd_pcm_t *pcm;
 	struct snd_end_params params;
@@ -39,8 +37,8 @@ struct alsa_end {
 	bool can_pause, paused, pending_start;
 	snd_pcm_uframes_t period, buffer;
 	uint8_t *silence;	/* one period */
-	uint64_t frames, xruns, dropped;
-	uint64_t last_xrun_ns, burst_xruns;
+	uint64_t frames, dropped;
+	struct snd_xrun_log xrun;	/* .total: the xruns stats reports */
 };
 
 static int configure(struct alsa_end *e, char *why, size_t whylen)
@@ -144,21 +142,16 @@ static int alsa_open(void *ctx, const char *name, const struct snd_end_params *p
 
 static void log_xrun(struct alsa_end *e)
 {
-	uint64_t now = end_pace_now_ns();
+	uint64_t prev = 0;
 
-	e->xruns++;
-	if (!e->last_xrun_ns || now - e->last_xrun_ns > XRUN_BURST_NS) {
-		if (e->burst_xruns > 1)
-			fprintf(stderr, "alsa %s: previous burst had %llu %s\n", e->name,
-				(unsigned long long)e->burst_xruns,
-				e->output ? "underruns" : "overruns");
-		fprintf(stderr, "alsa %s: %s (total %llu); recovering%s\n", e->name,
-			e->output ? "underrun" : "overrun", (unsigned long long)e->xruns,
-			e->output ? " with silence" : "");
-		e->burst_xruns = 0;
-	}
-	e->burst_xruns++;
-	e->last_xrun_ns = now;
+	if (!snd_xrun_note(&e->xrun, end_pace_now_ns(), &prev))
+		return;
+	if (prev > 1)
+		fprintf(stderr, "alsa %s: previous burst had %llu %s\n", e->name,
+			(unsigned long long)prev, e->output ? "underruns" : "overruns");
+	fprintf(stderr, "alsa %s: %s (total %llu); recovering%s\n", e->name,
+		e->output ? "underrun" : "overrun", (unsigned long long)e->xrun.total,
+		e->output ? " with silence" : "");
 }
 
 static int alsa_prepare(void *handle)
@@ -241,9 +234,9 @@ static void alsa_close(void *handle)
 {
 	struct alsa_end *e = handle;
 
-	if (e->xruns)
+	if (e->xrun.total)
 		fprintf(stderr, "alsa %s: closed after %llu %s\n", e->name,
-			(unsigned long long)e->xruns, e->output ? "underruns" : "overruns");
+			(unsigned long long)e->xrun.total, e->output ? "underruns" : "overruns");
 	snd_pcm_drop(e->pcm);
 	snd_pcm_close(e->pcm);
 	free(e->silence);
@@ -351,7 +344,7 @@ static int alsa_stats(void *handle, struct snd_end_stats *st)
 	struct alsa_end *e = handle;
 
 	st->frames = e->frames;
-	st->xruns = e->xruns;
+	st->xruns = e->xrun.total;
 	st->dropped = e->dropped;
 	return 0;
 }

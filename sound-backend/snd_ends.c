@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Picking an end by name, and the host buffer size; see snd_ends.h. */
+/* Picking an end by name, the host buffer size, xrun bursts; see snd_ends.h. */
 #include "snd_ends.h"
 
 #include <string.h>
@@ -28,4 +28,17 @@ void snd_end_host_buffer(const struct snd_end_params *p, uint32_t *period_frames
 		periods = 4;
 	*period_frames = period;
 	*buffer_frames = period * periods;
+}
+
+int snd_xrun_note(struct snd_xrun_log *l, uint64_t now_ns, uint64_t *prev_burst)
+{
+	int opens = !l->total || now_ns - l->last_ns > SND_XRUN_BURST_NS;
+
+	*prev_burst = opens ? l->burst : 0;
+	if (opens)
+		l->burst = 0;
+	l->total++;
+	l->burst++;
+	l->last_ns = now_ns;
+	return opens;
 }

@@ -40,6 +40,24 @@ const struct snd_end_ops *snd_end_for_name(const char *name);
 void snd_end_host_buffer(const struct snd_end_params *p, uint32_t *period_frames,
 			 uint32_t *buffer_frames);
 
+/*
+ * Xrun accounting of an end that logs once per burst (end_alsa.c): a burst
+ * is a run of xruns each less than SND_XRUN_BURST_NS after the one before.
+ * Zero-initialise; call snd_xrun_note for every xrun.
+ */
+#define SND_XRUN_BURST_NS 1000000000ull
+struct snd_xrun_log {
+	uint64_t total;		/* xruns so far */
+	uint64_t burst;		/* xruns in the current burst */
+	uint64_t last_ns;	/* when the last one happened */
+};
+/*
+ * Count an xrun that happened at now_ns (monotonic). Returns 1 when it
+ * opens a burst, i.e. when a line is due, else 0; *prev_burst then gets the
+ * previous burst's count (0 before the first burst).
+ */
+int snd_xrun_note(struct snd_xrun_log *l, uint64_t now_ns, uint64_t *prev_burst);
+
 /* Result of snd_end_alsa_probe; caps.rates points into rates[]. */
 struct snd_end_probe {
 	struct snd_probed_caps caps;

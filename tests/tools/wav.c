@@ -21,6 +21,7 @@ unsigned int wav_sample_bytes(enum wav_format f)
 		return 3;
 	case WAV_S32_LE:
 	case WAV_FLOAT_LE:
+	case WAV_S24_LE:
 		return 4;
 	}
 	return 0;
@@ -36,7 +37,7 @@ static const struct {
 	enum wav_format format;
 } format_names[] = {
 	{ "U8", WAV_U8 },           { "S16_LE", WAV_S16_LE },     { "S24_3LE", WAV_S24_3LE },
-	{ "S32_LE", WAV_S32_LE },   { "FLOAT_LE", WAV_FLOAT_LE },
+	{ "S32_LE", WAV_S32_LE },   { "FLOAT_LE", WAV_FLOAT_LE }, { "S24_LE", WAV_S24_LE },
 };
 
 int wav_format_from_name(const char *name, enum wav_format *f)
@@ -86,13 +87,25 @@ static int fail(char *err, size_t errlen, const char *msg)
 	return -1;
 }
 
-static int format_from_fmt(uint16_t tag, uint16_t bits, enum wav_format *f)
+/*
+ * bits: bits per sample as the fmt chunk says; valid: the extensible valid
+ * bits (= bits for a plain chunk); container: block align / channels, in
+ * bytes. 24 bits in a 4-byte container is S24_LE in both spellings.
+ */
+static int format_from_fmt(uint16_t tag, uint16_t bits, uint16_t valid, unsigned int container,
+			   enum wav_format *f)
 {
-	if (tag == WAVE_FORMAT_IEEE_FLOAT && bits == 32) {
+	if (tag == WAVE_FORMAT_IEEE_FLOAT && bits == 32 && valid == 32) {
 		*f = WAV_FLOAT_LE;
 		return 0;
 	}
 	if (tag != WAVE_FORMAT_PCM)
+		return -1;
+	if (valid == 24 && container == 4 && (bits == 24 || bits == 32)) {
+		*f = WAV_S24_LE;
+		return 0;
+	}
+	if (valid != bits)
 		return -1;
 	switch (bits) {
 	case 8:
@@ -125,20 +138,24 @@ int wav_parse(const uint8_t *buf, size_t len, struct wav *w, char *err, size_t e
 		size_t avail = len - pos - 8;
 
 		if (memcmp(ck, "fmt ", 4) == 0) {
-			uint16_t tag, bits;
+			uint16_t tag, bits, valid, align;
 
 			if (cklen < 16 || avail < 16)
 				return fail(err, errlen, "fmt chunk too short");
 			tag = le16(ck + 8);
-			bits = le16(ck + 22);
-			if (tag == WAVE_FORMAT_EXTENSIBLE && cklen >= 40 && avail >= 40)
-				tag = le16(ck + 8 + 24); /* first two bytes of the subformat GUID */
-			if (format_from_fmt(tag, bits, &w->format) != 0)
-				return fail(err, errlen, "unsupported sample format");
 			w->channels = le16(ck + 10);
 			w->rate = le32(ck + 12);
+			align = le16(ck + 20);
+			bits = le16(ck + 22);
+			valid = bits;
+			if (tag == WAVE_FORMAT_EXTENSIBLE && cklen >= 40 && avail >= 40) {
+				valid = le16(ck + 8 + 18);
+				tag = le16(ck + 8 + 24); /* first two bytes of the subformat GUID */
+			}
 			if (w->channels == 0 || w->rate == 0)
 				return fail(err, errlen, "zero channels or rate");
+			if (format_from_fmt(tag, bits, valid, align / w->channels, &w->format) != 0)
+				return fail(err, errlen, "unsupported sample format");
 			if (le16(ck + 20) != wav_frame_bytes(w))
 				return fail(err, errlen, "block align does not match format");
 			have_fmt = 1;
@@ -218,7 +235,8 @@ void wav_header(const struct wav *w, uint8_t hdr[44])
 	put32(hdr + 24, w->rate);
 	put32(hdr + 28, (uint32_t)(w->rate * fb));
 	put16(hdr + 32, (uint16_t)fb);
-	put16(hdr + 34, (uint16_t)(wav_sample_bytes(w->format) * 8));
+	/* S24_LE: 24 bits per sample in a 4-byte block align, as arecord writes it */
+	put16(hdr + 34, (uint16_t)(w->format == WAV_S24_LE ? 24 : wav_sample_bytes(w->format) * 8));
 	memcpy(hdr + 36, "data", 4);
 	put32(hdr + 40, data_len);
 }
@@ -268,6 +286,10 @@ double wav_sample(const struct wav *w, size_t frame, unsigned int channel)
 	case WAV_S24_3LE:
 		/* sign-extend through the top byte of a 32-bit value */
 		i = (int32_t)((uint32_t)p[0] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 24);
+		return (i >> 8) / 8388608.0;
+	case WAV_S24_LE:
+		/* the low three bytes; the container's top byte is padding */
+		i = (int32_t)(le32(p) << 8);
 		return (i >> 8) / 8388608.0;
 	case WAV_S32_LE:
 		i = (int32_t)le32(p);

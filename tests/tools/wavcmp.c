@@ -2,6 +2,8 @@
 /*
  * wavcmp: check that a captured WAV contains a played WAV bit for bit,
  * after aligning the start. Exit 0 when every played frame is there.
+ * --skip and --first pick a part of the played file (a stretch between two
+ * gaps of a playback that underran).
  */
 #include "wavalign.h"
 
@@ -14,11 +16,12 @@ int main(int argc, char **argv)
 	struct wav ref, cap;
 	struct wav_match m;
 	char err[256];
-	size_t first = 0;
+	size_t first = 0, skip = 0;
+	uint8_t *ref_data;
 	int rc = 1;
 
-	if (argc == 5 && strcmp(argv[1], "--first") == 0) {
-		first = strtoul(argv[2], NULL, 10);
+	while (argc >= 5 && (strcmp(argv[1], "--first") == 0 || strcmp(argv[1], "--skip") == 0)) {
+		*(strcmp(argv[1], "--first") == 0 ? &first : &skip) = strtoul(argv[2], NULL, 10);
 		argv += 2;
 		argc -= 2;
 	}
@@ -26,10 +29,10 @@ int main(int argc, char **argv)
 		int help = argc == 2 && argv[1][0] == '-';
 
 		fprintf(help ? stdout : stderr,
-			"Usage: wavcmp [--first N] PLAYED.wav CAPTURED.wav\n"
-			"Exit 0 when CAPTURED contains every frame of PLAYED (or its first N\n"
-			"frames), bit-exact and in order, starting anywhere; 1 when it does\n"
-			"not; 2 on bad input.\n");
+			"Usage: wavcmp [--skip M] [--first N] PLAYED.wav CAPTURED.wav\n"
+			"Exit 0 when CAPTURED contains every frame of PLAYED (or, after its\n"
+			"first M frames, the next N frames), bit-exact and in order,\n"
+			"starting anywhere; 1 when it does not; 2 on bad input.\n");
 		return help ? 0 : 2;
 	}
 	if (wav_read_file(argv[1], &ref, err, sizeof(err)) != 0) {
@@ -41,13 +44,16 @@ int main(int argc, char **argv)
 		wav_free(&ref);
 		return 2;
 	}
-	if (first > ref.frames) {
-		fprintf(stderr, "wavcmp: --first %zu: %s has only %zu frames\n", first, argv[1],
-			ref.frames);
+	if (skip >= ref.frames || first > ref.frames - skip) {
+		fprintf(stderr, "wavcmp: --skip %zu --first %zu: %s has only %zu frames\n", skip,
+			first, argv[1], ref.frames);
 		wav_free(&ref);
 		wav_free(&cap);
 		return 2;
 	}
+	ref_data = ref.data;
+	ref.data += skip * wav_frame_bytes(&ref);
+	ref.frames -= skip;
 	if (first)
 		ref.frames = first;
 	switch (wav_find(&ref, &cap, 32, &m)) {
@@ -73,6 +79,7 @@ int main(int argc, char **argv)
 		       wav_format_name(cap.format), cap.rate, cap.channels, cap.frames);
 		break;
 	}
+	ref.data = ref_data;
 	wav_free(&ref);
 	wav_free(&cap);
 	return rc;

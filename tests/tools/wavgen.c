@@ -18,7 +18,8 @@ static void usage(FILE *out)
 		"Write a test signal as a WAV file.\n\n"
 		"  -r, --rate HZ         sample rate (default 48000)\n"
 		"  -c, --channels N      channels, 1..32 (default 2)\n"
-		"  -f, --format NAME     U8, S16_LE, S24_3LE, S32_LE or FLOAT_LE (default S16_LE)\n"
+		"  -f, --format NAME     U8, S16_LE, S24_3LE, S24_LE, S32_LE or FLOAT_LE\n"
+		"                        (default S16_LE)\n"
 		"  -d, --seconds S       duration in seconds, may be fractional (default 1)\n"
 		"  -n, --frames N        duration in frames (instead of --seconds)\n"
 		"  -s, --signal SIG      noise (default) or sine:FREQ\n"
@@ -63,6 +64,11 @@ static void put_sample(uint8_t *p, enum wav_format f, double v)
 		p[0] = (uint8_t)i;
 		p[1] = (uint8_t)(i >> 8);
 		p[2] = (uint8_t)(i >> 16);
+		break;
+	case WAV_S24_LE:
+		/* 24 bits, sign-extended through the container's top byte */
+		i = (int32_t)lrint(v * 8388607.0);
+		memcpy(p, &i, 4);
 		break;
 	case WAV_S32_LE:
 		i = (int32_t)lrint(v * 2147483647.0);

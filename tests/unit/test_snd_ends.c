@@ -3,8 +3,9 @@
  * Unit tests of the ends (sound-backend/end_*.c) through their ops: the
  * factory, host buffer sizing, null pacing (exactly rate frames per second,
  * underrun counting, stop keeps the queue), wav playback headers for plain
- * and extensible formats, wav capture format checks, and the ALSA end's
- * refusal of a PCM that does not exist (no fallback to "default").
+ * and extensible formats, wav capture format checks, the ALSA end's
+ * refusal of a PCM that does not exist (no fallback to "default"), and the
+ * xrun accounting behind its once-per-burst log (snd_xrun_note).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -356,6 +357,54 @@ static void test_alsa_null_plugin(void **state)
 	ops->close(h);
 }
 
+/*
+ * The ALSA end logs an xrun only when snd_xrun_note says it opens a burst:
+ * xruns at period spacing (a device starved for a while) are one line, a
+ * burst that lasts longer than SND_XRUN_BURST_NS is still one as long as no
+ * gap reaches it, the next burst's line carries the previous burst's count.
+ */
+static void test_xrun_bursts(void **state)
+{
+	struct snd_xrun_log l;
+	uint64_t t = 7 * SND_XRUN_BURST_NS, prev = 99;
+	int lines = 0;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	/* burst 1: 50 xruns, one per 10 ms period */
+	for (int i = 0; i < 50; i++, t += 10000000ull)
+		lines += snd_xrun_note(&l, t, &prev);
+	assert_int_equal(lines, 1);
+	assert_int_equal(l.total, 50);
+	assert_int_equal(l.burst, 50);
+	/* burst 2, 1.5 s later: it opens with the count of burst 1 */
+	t += SND_XRUN_BURST_NS / 2 * 3;
+	assert_int_equal(snd_xrun_note(&l, t, &prev), 1);
+	assert_int_equal(prev, 50);
+	/* ... and goes on for 5 s, one xrun per 0.9 s: no second line */
+	for (int i = 0; i < 6; i++) {
+		t += SND_XRUN_BURST_NS / 10 * 9;
+		assert_int_equal(snd_xrun_note(&l, t, &prev), 0);
+		assert_int_equal(prev, 0);
+	}
+	/* a gap of exactly the burst time does not split a burst; more does */
+	t += SND_XRUN_BURST_NS;
+	assert_int_equal(snd_xrun_note(&l, t, &prev), 0);
+	t += SND_XRUN_BURST_NS + 1;
+	assert_int_equal(snd_xrun_note(&l, t, &prev), 1);
+	assert_int_equal(prev, 8);
+	/* a lone xrun, then another much later: the previous burst had 1 */
+	t += 60 * SND_XRUN_BURST_NS;
+	assert_int_equal(snd_xrun_note(&l, t, &prev), 1);
+	assert_int_equal(prev, 1);
+	assert_int_equal(l.total, 50 + 8 + 1 + 1);
+	/* the very first xrun opens a burst whatever the clock says */
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(snd_xrun_note(&l, 0, &prev), 1);
+	assert_int_equal(prev, 0);
+	assert_int_equal(snd_xrun_note(&l, 5, &prev), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_wav_roundtrip_and_mismatch),
 		cmocka_unit_test(test_alsa_no_fallback),
 		cmocka_unit_test(test_alsa_null_plugin),
+		cmocka_unit_test(test_xrun_bursts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

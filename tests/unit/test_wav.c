@@ -47,8 +47,8 @@ static uint8_t *image_of(const struct wav *w, size_t *len)
 
 static void test_roundtrip_every_format(void **state)
 {
-	static const enum wav_format formats[] = { WAV_U8, WAV_S16_LE, WAV_S24_3LE, WAV_S32_LE,
-						   WAV_FLOAT_LE };
+	static const enum wav_format formats[] = { WAV_U8,	   WAV_S16_LE,	 WAV_S24_3LE,
+						   WAV_S32_LE, WAV_FLOAT_LE, WAV_S24_LE };
 	(void)state;
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		struct wav w = make_wav(formats[i], 3, 100, 7), r;
@@ -66,6 +66,103 @@ static void test_roundtrip_every_format(void **state)
 		wav_free(&w);
 		free(img);
 	}
+}
+
+/* A 40-byte WAVE_FORMAT_EXTENSIBLE fmt chunk, as the backend's wav: end writes. */
+static size_t extensible_image(uint8_t *buf, size_t cap, uint16_t channels, uint16_t container,
+			       uint16_t valid, uint16_t subformat, const uint8_t *data, size_t n)
+{
+	static const uint8_t guid_tail[14] = { 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
+					       0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71 };
+	uint16_t align = (uint16_t)(channels * container / 8);
+	size_t len = 12 + 8 + 40 + 8 + n;
+
+	assert_true(len <= cap);
+	memset(buf, 0, len);
+	memcpy(buf, "RIFF", 4);
+	buf[4] = (uint8_t)(len - 8);
+	memcpy(buf + 8, "WAVEfmt ", 8);
+	buf[16] = 40;
+	buf[20] = 0xfe;
+	buf[21] = 0xff;
+	buf[22] = (uint8_t)channels;
+	buf[24] = 0x80;		/* 48000 Hz */
+	buf[25] = 0xbb;
+	buf[32] = (uint8_t)align;
+	buf[34] = (uint8_t)container;
+	buf[36] = 22;
+	buf[38] = (uint8_t)valid;
+	buf[44] = (uint8_t)subformat;
+	memcpy(buf + 46, guid_tail, sizeof(guid_tail));
+	memcpy(buf + 60, "data", 4);
+	buf[64] = (uint8_t)n;
+	buf[65] = (uint8_t)(n >> 8);
+	memcpy(buf + 68, data, n);
+	return len;
+}
+
+/*
+ * S24_LE: arecord -f S24_LE writes a plain fmt chunk, 24 bits per sample,
+ * block align 4 per channel (aplay plays that as S24_LE, and only that:
+ * it reads an extensible 32-bit container as S32_LE); the wav: end writes
+ * WAVE_FORMAT_EXTENSIBLE, 32-bit container, 24 valid bits. Both are S24_LE,
+ * and wav_header writes arecord's form.
+ */
+static void test_s24_le(void **state)
+{
+	/* the first 44 bytes arecord 1.2.8 wrote for -f S24_LE -c 2 -r 48000 -s 10 */
+	static const uint8_t arecord_hdr[44] = {
+		'R', 'I', 'F', 'F', 0x74, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' ',
+		0x10, 0, 0, 0, 0x01, 0, 0x02, 0, 0x80, 0xbb, 0, 0, 0x00, 0xdc, 0x05, 0,
+		0x08, 0, 0x18, 0, 'd', 'a', 't', 'a', 0x50, 0, 0, 0,
+	};
+	struct wav w = make_wav(WAV_S24_LE, 2, 10, 13), r;
+	uint8_t img[44 + 80], ext[68 + 80], hdr[44];
+	char err[128];
+
+	(void)state;
+	memcpy(img, arecord_hdr, 44);
+	memcpy(img + 44, w.data, 80);
+	assert_int_equal(wav_parse(img, sizeof(img), &r, err, sizeof(err)), 0);
+	assert_int_equal(r.format, WAV_S24_LE);
+	assert_int_equal(r.channels, 2);
+	assert_int_equal(r.frames, 10);
+	assert_memory_equal(r.data, w.data, 80);
+	wav_free(&r);
+
+	wav_header(&w, hdr);
+	assert_memory_equal(hdr, arecord_hdr, 44);
+	assert_string_equal(wav_format_name(WAV_S24_LE), "S24_LE");
+
+	/* the same 24 bits packed in 3 bytes stay S24_3LE */
+	img[32] = 6;
+	assert_int_equal(wav_parse(img, sizeof(img), &r, err, sizeof(err)), 0);
+	assert_int_equal(r.format, WAV_S24_3LE);
+	wav_free(&r);
+
+	/* extensible, 32-bit container: 24 valid bits is S24_LE, 32 is S32_LE */
+	assert_int_equal(wav_parse(ext, extensible_image(ext, sizeof(ext), 2, 32, 24, 1, w.data, 80),
+				   &r, err, sizeof(err)),
+			 0);
+	assert_int_equal(r.format, WAV_S24_LE);
+	assert_int_equal(r.frames, 10);
+	assert_memory_equal(r.data, w.data, 80);
+	wav_free(&r);
+	assert_int_equal(wav_parse(ext, extensible_image(ext, sizeof(ext), 2, 32, 32, 1, w.data, 80),
+				   &r, err, sizeof(err)),
+			 0);
+	assert_int_equal(r.format, WAV_S32_LE);
+	wav_free(&r);
+	/* 20 valid bits (S20_LE) is not a format of these tools */
+	assert_int_equal(wav_parse(ext, extensible_image(ext, sizeof(ext), 2, 32, 20, 1, w.data, 80),
+				   &r, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "unsupported"));
+	/* and 24 valid bits of float is nothing */
+	assert_int_equal(wav_parse(ext, extensible_image(ext, sizeof(ext), 2, 32, 24, 3, w.data, 80),
+				   &r, err, sizeof(err)),
+			 -1);
+	wav_free(&w);
 }
 
 static void test_parse_rejects_garbage(void **state)
@@ -219,6 +316,7 @@ static void test_find_prefers_longest_run(void **state)
 static void test_sample_scaling(void **state)
 {
 	uint8_t s16[2] = { 0x00, 0x80 }, s24[3] = { 0xff, 0xff, 0x7f }, u8[1] = { 0 };
+	uint8_t s24le[4] = { 0x00, 0x00, 0x80, 0xff };
 	struct wav w = { .format = WAV_S16_LE, .rate = 8000, .channels = 1, .frames = 1,
 			 .data = s16 };
 
@@ -233,12 +331,21 @@ static void test_sample_scaling(void **state)
 	w.format = WAV_U8;
 	w.data = u8;
 	assert_true(wav_sample(&w, 0, 0) == -1.0);
+	/* S24_LE: the low three bytes, whatever the padding byte holds */
+	w.format = WAV_S24_LE;
+	w.data = s24le;
+	assert_true(wav_sample(&w, 0, 0) == -1.0);
+	s24le[3] = 0x00;
+	assert_true(wav_sample(&w, 0, 0) == -1.0);
+	s24le[2] = 0x40;
+	assert_true(wav_sample(&w, 0, 0) == 0.5);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_every_format),
+		cmocka_unit_test(test_s24_le),
 		cmocka_unit_test(test_parse_rejects_garbage),
 		cmocka_unit_test(test_parse_truncated_capture),
 		cmocka_unit_test(test_find_aligned),

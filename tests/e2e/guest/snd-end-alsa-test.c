@@ -6,13 +6,18 @@
  *   snd-end-alsa-test probe PCM playback|capture
  *       print what snd_end_alsa_probe + snd_caps_from_probe advertise:
  *       "formats: S16_LE ...", "rates: 8000 ...", "channels: MIN-MAX"
- *   snd-end-alsa-test play PCM FILE.wav [PERIOD_MS]
+ *   snd-end-alsa-test play PCM FILE.wav [PERIOD_MS [AT_MS:STALL_MS:COUNT ...]]
  *       play FILE's data chunk through the end API exactly as the I/O layer
  *       does (write, wait_ns, delay_frames), wait until drained, close.
  *       Prints frames written, xruns and the elapsed time.
+ *       Each AT_MS:STALL_MS:COUNT is a burst of stalls: once AT_MS of the
+ *       file is written, COUNT times stop writing for STALL_MS, with one
+ *       period written between two stalls (a stall longer than the host
+ *       buffer is an underrun). Prints "stall at frame N" for each, N the
+ *       frames written before it.
  *
- * The format of FILE picks the stream parameters (S16_LE, S24_3LE, S32_LE,
- * FLOAT_LE, U8; any channel count and virtio rate).
+ * The format of FILE picks the stream parameters (S16_LE, S24_3LE, S24_LE,
+ * S32_LE, FLOAT_LE, U8; any channel count and virtio rate).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -70,15 +75,48 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
 }
 
-static int play(const char *pcm, const char *path, unsigned int period_ms)
+#define MAX_STALLS 64
+
+/* "AT_MS:STALL_MS:COUNT" arguments: the frames to stall at, in order. */
+static int parse_stalls(char **arg, int n, uint32_t rate, uint32_t period, uint32_t *at,
+			unsigned int *ms, unsigned int *count)
 {
+	*count = 0;
+	for (int i = 0; i < n; i++) {
+		unsigned int at_ms, stall_ms, k;
+		uint32_t first;
+
+		if (sscanf(arg[i], "%u:%u:%u", &at_ms, &stall_ms, &k) != 3 || !k ||
+		    *count + k > MAX_STALLS) {
+			fprintf(stderr, "bad stall burst '%s'\n", arg[i]);
+			return -1;
+		}
+		first = (uint32_t)((uint64_t)at_ms * rate / 1000);
+		for (unsigned int j = 0; j < k; j++) {
+			at[*count] = first + j * period;
+			ms[*count] = stall_ms;
+			if (*count && at[*count] <= at[*count - 1]) {
+				fprintf(stderr, "stall bursts overlap or are out of order\n");
+				return -1;
+			}
+			(*count)++;
+		}
+	}
+	return 0;
+}
+
+static int play(const char *pcm, const char *path, unsigned int period_ms, char **stall_arg,
+		int n_stall_arg)
+{
+	uint32_t stall_at[MAX_STALLS];
+	unsigned int stall_ms[MAX_STALLS], n_stalls = 0, next_stall = 0;
 	const struct snd_end_ops *ops = snd_end_for_name(pcm);
 	struct snd_end_params p;
 	struct snd_end_stats st;
 	FILE *fp = fopen(path, "rb");
 	uint8_t *buf = NULL, *data = NULL;
 	size_t len = 0, pos = 12, data_len = 0;
-	uint16_t tag = 0, bits = 0, ch = 0;
+	uint16_t tag = 0, bits = 0, valid = 0, align = 0, ch = 0;
 	uint32_t rate = 0, period, off = 0, frames, d = 0;
 	int vformat = -1, rc = 1;
 	void *h;
@@ -102,9 +140,13 @@ static int play(const char *pcm, const char *path, unsigned int period_ms)
 			tag = le16(buf + pos + 8);
 			ch = le16(buf + pos + 10);
 			rate = le32(buf + pos + 12);
+			align = le16(buf + pos + 20);
 			bits = le16(buf + pos + 22);
-			if (tag == 0xfffe)
+			valid = bits;
+			if (tag == 0xfffe) {
+				valid = le16(buf + pos + 26);
 				tag = le16(buf + pos + 32);
+			}
 		} else if (!memcmp(buf + pos, "data", 4)) {
 			data = buf + pos + 8;
 			data_len = cl > len - pos - 8 ? len - pos - 8 : cl;
@@ -118,9 +160,11 @@ static int play(const char *pcm, const char *path, unsigned int period_ms)
 		vformat = VIRTIO_SND_PCM_FMT_U8;
 	else if (tag == 1 && bits == 16)
 		vformat = VIRTIO_SND_PCM_FMT_S16;
+	else if (tag == 1 && valid == 24 && ch && align == 4 * ch)
+		vformat = VIRTIO_SND_PCM_FMT_S24;	/* 24 in 32 bits, as arecord writes it */
 	else if (tag == 1 && bits == 24)
 		vformat = VIRTIO_SND_PCM_FMT_S24_3;
-	else if (tag == 1 && bits == 32)
+	else if (tag == 1 && bits == 32 && valid == 32)
 		vformat = VIRTIO_SND_PCM_FMT_S32;
 	if (!data || vformat < 0 || !ch || snd_rate_from_hz(rate) < 0) {
 		fprintf(stderr, "%s: unusable WAV\n", path);
@@ -138,6 +182,8 @@ static int play(const char *pcm, const char *path, unsigned int period_ms)
 	p.period_bytes = period * p.frame_bytes;
 	p.buffer_bytes = p.period_bytes * 4;
 	frames = (uint32_t)(data_len / p.frame_bytes);
+	if (parse_stalls(stall_arg, n_stall_arg, rate, period, stall_at, stall_ms, &n_stalls))
+		goto out;
 
 	if (ops->open(NULL, pcm, &p, &h)) {
 		fprintf(stderr, "open %s failed\n", pcm);
@@ -151,9 +197,16 @@ static int play(const char *pcm, const char *path, unsigned int period_ms)
 	t0 = now_ns();
 	while (off < frames) {
 		uint32_t n = frames - off < period ? frames - off : period;
-		long w = ops->write(h, data + (size_t)off * p.frame_bytes, n);
+		long w;
 		uint64_t ns = 0;
 
+		if (next_stall < n_stalls && off >= stall_at[next_stall]) {
+			printf("stall at frame %u for %u ms\n", off, stall_ms[next_stall]);
+			fflush(stdout);
+			usleep(stall_ms[next_stall] * 1000u);
+			next_stall++;
+		}
+		w = ops->write(h, data + (size_t)off * p.frame_bytes, n);
 		if (w < 0) {
 			fprintf(stderr, "write failed: %ld\n", w);
 			ops->close(h);
@@ -189,9 +242,12 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "probe"))
 		return probe(argv[2], argv[3]);
-	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "play"))
-		return play(argv[2], argv[3], argc == 5 ? (unsigned int)atoi(argv[4]) : 20);
-	fprintf(stderr, "usage: %s probe PCM playback|capture | play PCM FILE.wav [PERIOD_MS]\n",
+	if (argc >= 4 && !strcmp(argv[1], "play"))
+		return play(argv[2], argv[3], argc >= 5 ? (unsigned int)atoi(argv[4]) : 20,
+			    argv + 5, argc > 5 ? argc - 5 : 0);
+	fprintf(stderr,
+		"usage: %s probe PCM playback|capture |\n"
+		"       play PCM FILE.wav [PERIOD_MS [AT_MS:STALL_MS:COUNT ...]]\n",
 		argv[0]);
 	return 2;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # In the guest: one virtio sound card whose playback is a wav: end. A format
-# matrix (U8, S16_LE, S32_LE, FLOAT_LE; 8 kHz to 192 kHz; 1 to 8 channels)
-# arrives bit-exact from its first frame; aplay stopped in mid-stream and a
+# matrix (U8, S16_LE, S24_LE, S32_LE, FLOAT_LE; 8 kHz to 192 kHz; 1 to 8
+# channels) arrives bit-exact from its first frame; aplay stopped in mid-stream and a
 # new play right after work; speaker-test runs; clean kernel log.
 . "$(dirname "$0")/snd-lib.sh"
 load_module
@@ -27,6 +27,14 @@ run_case S16_LE 22050 6
 run_case S32_LE 96000 4
 run_case FLOAT_LE 48000 8
 run_case S16_LE 192000 2
+# S24_LE: 24 bits in a 32-bit container. wavgen writes it as arecord does
+# (plain fmt, 24 bits, 4 bytes per sample), which aplay plays as S24_LE; the
+# wav: end writes WAVE_FORMAT_EXTENSIBLE with 24 valid bits, which wavcmp
+# reads as S24_LE too (a stream that went through as S32_LE would not
+# compare: the formats would differ). Every byte, the padding one included.
+run_case S24_LE 48000 2
+run_case S24_LE 8000 1
+run_case S24_LE 176400 6
 
 # Stop in mid-stream (SIGINT: aplay closes the stream), then play again.
 "$TOOLS/wavgen" -f S16_LE -r 48000 -c 2 -d 5 "$WORK/long.wav"

@@ -24,6 +24,8 @@ static snd_pcm_format_t alsa_format(enum wav_format f)
 		return SND_PCM_FORMAT_S16_LE;
 	case WAV_S24_3LE:
 		return SND_PCM_FORMAT_S24_3LE;
+	case WAV_S24_LE:
+		return SND_PCM_FORMAT_S24_LE;
 	case WAV_S32_LE:
 		return SND_PCM_FORMAT_S32_LE;
 	case WAV_FLOAT_LE:
