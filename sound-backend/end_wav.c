@@ -256,6 +256,11 @@ static int load_input(struct wav_end *e)
 			if (tag == TAG_EXTENSIBLE && cklen >= 40 && avail >= 40) {
 				valid = get16(ck + 26);
 				tag = get16(ck + 32);
+			} else if (channels && block % channels == 0 &&
+				   block / channels * 8u > bits) {
+				/* A plain header names the valid bits; the block the
+				 * container (arecord -f S24_LE: 24 bits in 4 bytes). */
+				bits = (uint16_t)(block / channels * 8u);
 			}
 			vformat = vformat_of(tag, bits, valid);
 			if (vformat < 0) {

@@ -307,6 +307,55 @@ static void test_wav_roundtrip_and_mismatch(void **state)
 	assert_int_not_equal(ops->open(NULL, "wav:", &p, &h), 0);
 }
 
+/* A capture file as `arecord -f S24_LE` writes it: a plain header with 24
+ * bits per sample in 4-byte blocks per channel is S24_LE, not S24_3LE. */
+static void test_wav_plain_s24_le(void **state)
+{
+	const struct snd_end_ops *ops = &snd_end_wav_ops;
+	static const uint8_t hdr[44] = {
+		'R', 'I', 'F', 'F', 36 + 32, 0, 0, 0, 'W', 'A', 'V', 'E',
+		'f', 'm', 't', ' ', 16, 0, 0, 0, 1, 0, 2, 0,	/* PCM, 2 ch */
+		0x80, 0xbb, 0, 0, 0x00, 0xdc, 0x05, 0,		/* 48000 Hz, 384000 B/s */
+		8, 0, 24, 0,					/* block 8, 24 bits */
+		'd', 'a', 't', 'a', 32, 0, 0, 0,
+	};
+	struct snd_end_params p = params(VIRTIO_SND_D_INPUT, VIRTIO_SND_PCM_FMT_S24, 2, 48000,
+					 480, 4);
+	uint8_t data[32], got[32];
+	char name[96];
+	uint32_t off = 0;
+	FILE *f;
+	void *h;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 11 + 3);
+	snprintf(name, sizeof(name), "wav:/tmp/test_snd_ends.s24.%d.wav", (int)getpid());
+	f = fopen(name + 4, "we");
+	assert_non_null(f);
+	assert_int_equal(fwrite(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+	assert_int_equal(fwrite(data, 1, sizeof(data), f), sizeof(data));
+	assert_int_equal(fclose(f), 0);
+
+	assert_int_equal(ops->open(NULL, name, &p, &h), 0);
+	assert_int_equal(ops->prepare(h), 0);
+	assert_int_equal(ops->start(h), 0);
+	while (off < 4) {
+		long n;
+
+		usleep(2000);
+		n = ops->read(h, got + off * 8, 4 - off);
+		assert_true(n >= 0);
+		off += (uint32_t)n;
+	}
+	assert_memory_equal(got, data, sizeof(got));
+	ops->close(h);
+	/* ... and not the packed format */
+	p = params(VIRTIO_SND_D_INPUT, VIRTIO_SND_PCM_FMT_S24_3, 2, 48000, 480, 4);
+	assert_int_not_equal(ops->open(NULL, name, &p, &h), 0);
+	unlink(name + 4);
+}
+
 static void test_alsa_no_fallback(void **state)
 {
 	const struct snd_end_ops *ops = &snd_end_alsa_ops;
@@ -414,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_null_capture_silence),
 		cmocka_unit_test(test_wav_headers),
 		cmocka_unit_test(test_wav_roundtrip_and_mismatch),
+		cmocka_unit_test(test_wav_plain_s24_le),
 		cmocka_unit_test(test_alsa_no_fallback),
 		cmocka_unit_test(test_alsa_null_plugin),
 		cmocka_unit_test(test_xrun_bursts),
