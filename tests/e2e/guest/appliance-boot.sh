@@ -24,7 +24,8 @@
 #    (/proc/PID/task/*/stat and status, and chrt, which asks sched_getattr);
 #  - `zonectl set driver priority N`: every thread is at N when zonectl
 #    returns, the daemon confirmed it within 100 ms, and the restarted
-#    backend gets it too;
+#    backend gets it too; under the installed D-Bus policy, nobody may
+#    `zonectl list` but nobody's `zonectl set` is refused and changes nothing;
 #  - `systemctl --failed` is empty and the kernel log has no oops, WARN, BUG
 #    or call trace.
 set -euo pipefail
@@ -199,6 +200,15 @@ ms=$(journalctl -b --no-pager -o cat -u vlo-zoned.service |
 [ "${ms%.*}" -lt 100 ] || fail "driver priority 70 took $ms ms in vlo-zoned (bound 100)"
 say "zonectl set driver priority 70: every thread at SCHED_FIFO 70 when zonectl" \
 	"returned ($((t1 - t0)) ms round trip); the daemon applied it in $ms ms"
+# The installed D-Bus policy: a user neither root nor in group vlo may list
+# the zones but change nothing.
+st=0; denied=$(timeout 30 setpriv --reuid=nobody --regid=nogroup --init-groups \
+	zonectl set driver priority 10 2>&1) || st=$?
+[ "$st" = 4 ] || fail "nobody's zonectl set under the installed bus policy: status $st: $denied"
+st=0; out=$(timeout 30 setpriv --reuid=nobody --regid=nogroup --init-groups zonectl list 2>&1) || st=$?
+[ "$st" = 0 ] || fail "nobody's zonectl list: status $st: $out"
+why=$(zone_ok "$pid" 1 1 70 0) || fail "after nobody's zonectl set: $why"
+say "installed bus policy: nobody may list, nobody's set is refused ($denied)"
 
 # --- play_zones ZONE...: different noise on each zone's card at the same
 # time, captured on the zone's loopback substream. MISSING lists the zones
