@@ -2,7 +2,7 @@
 # Run every transport test in this guest; exit non-zero if any fails.
 dir=$(dirname "$0")
 failed=
-for t in einval many hostile rng blk cycles; do
+for t in einval many hostile rng blk events cycles; do
 	echo "== test-$t"
 	"$dir/test-$t.sh" || failed="$failed $t"
 	# Leave no module behind for the next test, even after a failure.

@@ -53,7 +53,6 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,36 +62,15 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <glob.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "uapi/virtio_loopback.h"
+#include "vlo-util.h"
 
 #define VIRTIO_ID_RNG		4
 #define NO_DRIVER_ID		0xfff0	/* no driver binds: pure transport */
 #define STATUS_DRIVER_OK	4
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "vlo-test: FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
-static int open_ctl(void)
-{
-	int fd = open(VLO_CONTROL_DEVICE, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		die("open %s: %s", VLO_CONTROL_DEVICE, strerror(errno));
-	return fd;
-}
 
 /* VLO_CREATE_F_ZERO_COPY when VLO_ZERO_COPY=1 is in the environment. */
 static uint32_t create_flags;
@@ -1080,32 +1058,6 @@ static void *blk_thread(void *arg)
 	return NULL;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The disk virtio_blk made of device @index, e.g. "vda", or NULL. */
-static char *blk_disk(unsigned int index)
-{
-	static char name[32];
-	char pat[128];
-	glob_t g;
-	char *p = NULL;
-
-	snprintf(pat, sizeof(pat),
-		 "/sys/class/misc/virtio-loopback/vlo%u/virtio*/block/*", index);
-	if (!glob(pat, 0, NULL, &g) && g.gl_pathc) {
-		snprintf(name, sizeof(name), "%s", strrchr(g.gl_pathv[0], '/') + 1);
-		p = name;
-	}
-	globfree(&g);
-	return p;
-}
-
 /* Wait (10 s at most) for the disk of closed device @r to go away. */
 static void blk_wait_gone(const char *mode, const struct rng_dev *r, const char *name)
 {
@@ -1115,41 +1067,6 @@ static void blk_wait_gone(const char *mode, const struct rng_dev *r, const char 
 		usleep(100000);
 	if (blk_disk(r->c.index))
 		die("%s: %s still there after close", mode, name);
-}
-
-/* Run dd on @dev in a child; returns its pid. */
-static pid_t start_dd(const char *dev, unsigned int skip)
-{
-	char in[64], sk[32];
-	pid_t pid;
-
-	snprintf(in, sizeof(in), "if=%s", dev);
-	snprintf(sk, sizeof(sk), "skip=%u", skip);
-	pid = fork();
-	if (pid < 0)
-		die("blk: fork: %s", strerror(errno));
-	if (!pid) {
-		execlp("dd", "dd", in, "of=/dev/null", "bs=4096", "count=1",
-		       sk, "iflag=direct", "status=none", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Wait at most @secs for @pid; its wait status, or -1 if still running. */
-static int wait_bounded(pid_t pid, double secs)
-{
-	double end = now_s() + secs;
-	int st;
-
-	while (now_s() < end) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
-
-		if (w == pid)
-			return st;
-		usleep(20000);
-	}
-	return -1;
 }
 
 enum blk_mode { BLK_DEAD, BLK_GARBAGE, BLK_HUNG, BLK_DEAD_INDIRECT };
