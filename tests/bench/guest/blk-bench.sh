@@ -1,14 +1,17 @@
 #!/bin/bash
 # In the guest: the block benchmark. One 256 MiB backing file in a tmpfs,
-# measured with fio (libaio, O_DIRECT, time-based) three ways:
+# measured with fio (libaio, O_DIRECT, time-based) four ways:
 #   a  virtio-loopback: qemu-storage-daemon vhost-user-blk export attached by
 #      virtio-loopback-adapter -> virtio_blk /dev/vdX
+#   z  as a, with `virtio-loopback-adapter --zero-copy` (whole-page buffers
+#      the device reads are the driver's own pages in the window; buffers it
+#      fills are still bounced)
 #   b  VDUSE: qemu-storage-daemon vduse-blk export, `vdpa dev add` ->
 #      virtio_vdpa -> virtio_blk /dev/vdY
 #   c  the backing file itself (tmpfs accepts O_DIRECT since Linux 6.6)
 # Workloads: sequential 128k read, sequential 128k write, random 4k read.
-# Rounds are interleaved (every workload runs a, b, c in turn, the order
-# rotated each round) and the table shows medians. For a and b it also
+# Rounds are interleaved (every workload runs a, z, b, c in turn, the order
+# rotated each round) and the table shows medians. For a, z and b it also
 # counts qemu-storage-daemon's page faults and CPU time per device request
 # (/proc/PID/stat against /sys/block/vdX/stat), which is where the two
 # transports differ.
@@ -55,13 +58,14 @@ RES=${OUT:-$WORK/out}
 mkdir -p "$RES/raw"
 rm -f "$RES"/raw/*.json "$RES"/*.vals "$RES"/*.byround "$RES"/*.faults "$RES"/*.cpu "$RES/table.md" "$RES/rounds.txt"
 
-QSD_A='' QSD_B='' ADAPTER_PID='' DEV_A='' DEV_B='' VDPA_NAME=vlo-bench-vduse
+QSD_A='' QSD_B='' QSD_Z='' ADAPTER_PID='' ADAPTER_Z='' DEV_A='' DEV_B='' DEV_Z=''
+VDPA_NAME=vlo-bench-vduse
 FAILED=
 
 cleanup() {
 	[ -n "$VDPA_NAME" ] && vdpa dev del "$VDPA_NAME" 2>/dev/null
-	for p in $ADAPTER_PID $QSD_A $QSD_B; do kill "$p" 2>/dev/null; done
-	for p in $ADAPTER_PID $QSD_A $QSD_B; do
+	for p in $ADAPTER_PID $ADAPTER_Z $QSD_A $QSD_Z $QSD_B; do kill "$p" 2>/dev/null; done
+	for p in $ADAPTER_PID $ADAPTER_Z $QSD_A $QSD_Z $QSD_B; do
 		timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null
 	done
 	true
@@ -97,25 +101,30 @@ check_size() { # DEV
 # never run I/O at the same time).
 qsd_blockdev="file,node-name=file0,filename=$IMG,locking=off"
 
-setup_a() {
-	local before sock=$WORK/vhost-user-blk.sock
+# virtio-loopback: CFG a (bounced) or z (--zero-copy); sets QSD_x, the
+# adapter's pid and DEV_x.
+setup_lo() { # CFG [ADAPTER OPTION]
+	local cfg=$1 before sock=$WORK/vhost-user-blk-$1.sock qsd adapter dev
 	[ -r "$KO" ] || { warn "$KO missing: make all"; return 1; }
 	[ -x "$ADAPTER" ] || { warn "$ADAPTER missing: make all"; return 1; }
 	modprobe virtio_ring 2>/dev/null
 	grep -q '^virtio_loopback ' /proc/modules || insmod "$KO" || { warn "insmod $KO"; return 1; }
 	for _ in $(seq 50); do [ -c /dev/virtio-loopback ] && break; sleep 0.1; done
 	[ -c /dev/virtio-loopback ] || { warn "/dev/virtio-loopback did not appear"; return 1; }
-	qemu-storage-daemon --blockdev "$qsd_blockdev" \
-		--export "type=vhost-user-blk,id=exp-a,node-name=file0,writable=on,num-queues=1,addr.type=unix,addr.path=$sock" \
-		>"$WORK/qsd-a.log" 2>&1 &
-	QSD_A=$!
+	qemu-storage-daemon --blockdev "${qsd_blockdev/node-name=file0/node-name=file-$cfg}" \
+		--export "type=vhost-user-blk,id=exp-$cfg,node-name=file-$cfg,writable=on,num-queues=1,addr.type=unix,addr.path=$sock" \
+		>"$WORK/qsd-$cfg.log" 2>&1 &
+	qsd=$!
+	if [ "$cfg" = z ]; then QSD_Z=$qsd; else QSD_A=$qsd; fi
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
-	[ -S "$sock" ] || { warn "qemu-storage-daemon (vhost-user-blk) made no socket"; cat "$WORK/qsd-a.log" >&2; return 1; }
+	[ -S "$sock" ] || { warn "qemu-storage-daemon (vhost-user-blk, $cfg) made no socket"; cat "$WORK/qsd-$cfg.log" >&2; return 1; }
 	before=$(vd_list)
-	"$ADAPTER" --device blk --socket-path "$sock" --queue-size 256 >"$WORK/adapter.log" 2>&1 &
-	ADAPTER_PID=$!
-	DEV_A=$(wait_new_vd "$before") || { warn "no /dev/vdX from the adapter"; cat "$WORK/adapter.log" >&2; DEV_A=; return 1; }
-	check_size "$DEV_A"
+	"$ADAPTER" --device blk --socket-path "$sock" --queue-size 256 ${2:+"$2"} >"$WORK/adapter-$cfg.log" 2>&1 &
+	adapter=$!
+	if [ "$cfg" = z ]; then ADAPTER_Z=$adapter; else ADAPTER_PID=$adapter; fi
+	dev=$(wait_new_vd "$before") || { warn "no /dev/vdX from the adapter ($cfg)"; cat "$WORK/adapter-$cfg.log" >&2; return 1; }
+	if [ "$cfg" = z ]; then DEV_Z=$dev; else DEV_A=$dev; fi
+	check_size "$dev"
 }
 
 setup_b() {
@@ -156,8 +165,8 @@ fio_value() { # FILE read|write bw|iops
 	' "$1"
 }
 
-dev_of() { case "$1" in a) echo "$DEV_A" ;; b) echo "$DEV_B" ;; c) echo "$IMG" ;; esac; }
-qsd_of() { case "$1" in a) echo "$QSD_A" ;; b) echo "$QSD_B" ;; esac; }
+dev_of() { case "$1" in a) echo "$DEV_A" ;; z) echo "$DEV_Z" ;; b) echo "$DEV_B" ;; c) echo "$IMG" ;; esac; }
+qsd_of() { case "$1" in a) echo "$QSD_A" ;; z) echo "$QSD_Z" ;; b) echo "$QSD_B" ;; esac; }
 
 # The cost in the backend: qemu-storage-daemon's page faults (minor+major)
 # and CPU ticks (user+system, all threads), and the disk's completed
@@ -212,7 +221,8 @@ fio --name=prefill --filename="$IMG" --rw=write --bs=1M --size=${SIZE_MB}M --dir
 	{ warn "prefill"; cat "$WORK/prefill.out" >&2; exit 1; }
 
 CFGS=
-if setup_a; then CFGS="$CFGS a"; say "a: $DEV_A (virtio-loopback + qemu-storage-daemon vhost-user-blk)"; else FAILED="$FAILED a"; fi
+if setup_lo a; then CFGS="$CFGS a"; say "a: $DEV_A (virtio-loopback + qemu-storage-daemon vhost-user-blk)"; else FAILED="$FAILED a"; fi
+if setup_lo z --zero-copy; then CFGS="$CFGS z"; say "z: $DEV_Z (as a, adapter --zero-copy)"; else FAILED="$FAILED z"; fi
 if setup_b; then CFGS="$CFGS b"; say "b: $DEV_B (VDUSE + qemu-storage-daemon vduse-blk)"; else FAILED="$FAILED b"; fi
 CFGS="$CFGS c"; say "c: $IMG (tmpfs file)"
 say "fio: libaio, direct=1, iodepth=$IODEPTH, ${RUNTIME}s (+${RAMP}s ramp) per run, $ROUNDS rounds"
@@ -275,32 +285,37 @@ label() {
 	esac
 }
 {
-	echo "| median of $ROUNDS | a: virtio-loopback | b: VDUSE | c: file | a/b | a/c |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	echo "| median of $ROUNDS | a: virtio-loopback | z: a with --zero-copy | b: VDUSE | c: file | a/b | a/c | z/a |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for wl in $WLS; do
 		case "$wl" in randread) scale=1 dec=0 ;; *) scale=1024 dec=1 ;; esac
 		ma=$(median "$RES/a-$wl.vals") mb=$(median "$RES/b-$wl.vals") mc=$(median "$RES/c-$wl.vals")
+		mz=$(median "$RES/z-$wl.vals")
 		failed a && ma=-
+		failed z && mz=-
 		failed b && mb=-
 		failed c && mc=-
-		printf '| %s | %s | %s | %s | %s | %s |\n' "$(label "$wl")" \
-			"$(fmt "$ma" $scale $dec a)" "$(fmt "$mb" $scale $dec b)" "$(fmt "$mc" $scale $dec c)" \
-			"$(ratios "$ma" "$mb" a b "$wl")" "$(ratios "$ma" "$mc" a c "$wl")"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(label "$wl")" \
+			"$(fmt "$ma" $scale $dec a)" "$(fmt "$mz" $scale $dec z)" "$(fmt "$mb" $scale $dec b)" \
+			"$(fmt "$mc" $scale $dec c)" "$(ratios "$ma" "$mb" a b "$wl")" \
+			"$(ratios "$ma" "$mc" a c "$wl")" "$(ratios "$mz" "$ma" z a "$wl")"
 	done
 	echo
-	echo "a/b, a/c: ratio of the medians (in parentheses: median of the per-round ratios)."
+	echo "a/b, a/c, z/a: ratio of the medians (in parentheses: median of the per-round ratios)."
+	echo "z maps the buffers of writes (device-readable) directly; reads are bounced as in a."
 	echo
-	echo "| qemu-storage-daemon per device request (median) | a: faults | a: CPU us | b: faults | b: CPU us |"
-	echo "| --- | ---: | ---: | ---: | ---: |"
+	echo "| qemu-storage-daemon per device request (median) | a: faults | a: CPU us | z: faults | z: CPU us | b: faults | b: CPU us |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for wl in $WLS; do
-		printf '| %s | %s | %s | %s | %s |\n' "${wl}" \
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${wl}" \
 			"$(fmt "$(median "$RES/a-$wl.faults")" 1 1 a)" "$(fmt "$(median "$RES/a-$wl.cpu")" 1 0 a)" \
+			"$(fmt "$(median "$RES/z-$wl.faults")" 1 1 z)" "$(fmt "$(median "$RES/z-$wl.cpu")" 1 0 z)" \
 			"$(fmt "$(median "$RES/b-$wl.faults")" 1 1 b)" "$(fmt "$(median "$RES/b-$wl.cpu")" 1 0 b)"
 	done
 	echo
 	echo "Spread of the $ROUNDS rounds, (max - min) / median:"
 	for wl in $WLS; do
-		printf '%s: a %s, b %s, c %s\n' "$wl" "$(spread "$RES/a-$wl.vals")" \
+		printf '%s: a %s, z %s, b %s, c %s\n' "$wl" "$(spread "$RES/a-$wl.vals")" "$(spread "$RES/z-$wl.vals")" \
 			"$(spread "$RES/b-$wl.vals")" "$(spread "$RES/c-$wl.vals")"
 	done
 } >"$RES/table.md"
@@ -313,7 +328,7 @@ if [ -n "$DEV_B" ]; then
 fi
 VDPA_NAME=
 cleanup
-QSD_A='' QSD_B='' ADAPTER_PID=''
+QSD_A='' QSD_B='' QSD_Z='' ADAPTER_PID='' ADAPTER_Z=''
 if grep -q '^virtio_loopback ' /proc/modules; then
 	for _ in $(seq 50); do rmmod virtio_loopback 2>/dev/null && break; sleep 0.2; done
 	grep -q "^virtio_loopback " /proc/modules && { warn "rmmod virtio_loopback failed"; FAILED="$FAILED a(unload)"; }
