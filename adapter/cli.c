@@ -40,14 +40,16 @@ void cli_usage(FILE *f)
 "                       below it, e.g. give a zone's sound card the ALSA id\n"
 "                       NAME (see units/ of this project). Two devices of one\n"
 "                       process cannot share a label.\n"
-"  --stall-timeout-ms N a blk device whose backend holds requests but returns\n"
-"                       none for N ms is broken and its requests fail with\n"
-"                       I/O errors, as if the backend had died (a stopped or\n"
-"                       deadlocked backend would otherwise hang its callers).\n"
-"                       100-600000, or 0 for never; default 30000, blk-mq's\n"
-"                       own request timeout. For --device blk only (sound\n"
-"                       devices hold buffers while a stream is stopped, and\n"
-"                       ALSA fails a stuck stream by itself after 10 s).\n"
+"  --stall-timeout-ms N a blk or rng device whose backend holds requests but\n"
+"                       returns none for N ms is broken: blk requests fail\n"
+"                       with I/O errors, as if the backend had died, and the\n"
+"                       adapter removes the device, which ends an rng reader\n"
+"                       (a stopped or deadlocked backend would otherwise hang\n"
+"                       their callers). 100-600000, or 0 for never; default\n"
+"                       30000, blk-mq's own request timeout. For --device blk\n"
+"                       and rng only (sound devices hold buffers while a\n"
+"                       stream is stopped, and ALSA fails a stuck stream by\n"
+"                       itself after 10 s).\n"
 "                       Belongs to the --device before it.\n"
 "  --zero-copy          buffers of whole, page-aligned pages are shown to the\n"
 "                       backend as they are, not copied (VLO_CREATE_F_ZERO_COPY);\n"
@@ -214,8 +216,8 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
 		} else if (!strcmp(name, "--stall-timeout-ms")) {
 			if (!cur)
 				ERR("--stall-timeout-ms comes before any --device");
-			if (cur->type->id != VIRTIO_ID_BLOCK)
-				ERR("--stall-timeout-ms applies to --device blk only");
+			if (cur->type->id != VIRTIO_ID_BLOCK && cur->type->id != VIRTIO_ID_RNG)
+				ERR("--stall-timeout-ms applies to --device blk and rng only");
 			if (parse_u32(val, 0, VLO_MAX_STALL_MS, &v) ||
 			    (v && v < VLO_MIN_STALL_MS))
 				ERR("--stall-timeout-ms '%s': want 0 or %d-%d", val,

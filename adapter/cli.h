@@ -14,7 +14,7 @@
 #define CLI_DEFAULT_TIMEOUT_MS	5000
 #define CLI_RETRY_MS		500
 /* blk-mq's own default request timeout; only blk devices can be failed. */
-#define CLI_DEFAULT_BLK_STALL_MS	30000
+#define CLI_DEFAULT_STALL_MS	30000
 
 /* Exit statuses (also in --help). */
 #define EXIT_USAGE		2

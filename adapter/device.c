@@ -94,8 +94,8 @@ int adev_up(struct adev *a, int ctl)
 		p.flags |= VLO_CREATE_F_ZERO_COPY;
 	if (a->cfg->stall_ms >= 0)
 		p.stall_ms = (uint32_t)a->cfg->stall_ms;
-	else if (t->id == VIRTIO_ID_BLOCK)
-		p.stall_ms = CLI_DEFAULT_BLK_STALL_MS;
+	else if (t->id == VIRTIO_ID_BLOCK || t->id == VIRTIO_ID_RNG)
+		p.stall_ms = CLI_DEFAULT_STALL_MS;
 	if (kdev_create(&a->kd, ctl, &p, why, sizeof(why))) {
 		ret = ADEV_EKERNEL;
 		ERR("%s", why);

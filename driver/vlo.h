@@ -232,6 +232,7 @@ void vlo_direct_revoke_all(struct vlo_dev *vlo);
 
 /* vlo_fail.c */
 bool vlo_fail_wanted(u32 device_id);
+bool vlo_stall_wanted(u32 device_id);
 int vlo_track_start(struct vlo_queue *q, struct virtqueue *vq);
 void vlo_track_stop(struct vlo_queue *q, bool free);
 void vlo_track_all(struct vlo_dev *vlo);

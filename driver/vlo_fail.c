@@ -36,6 +36,18 @@ bool vlo_fail_wanted(u32 device_id)
 	return device_id == VIRTIO_ID_BLOCK;
 }
 
+/*
+ * Devices whose backend answers every request soon, with nothing parked
+ * for input that may never come (as virtio-snd, -console or -net park
+ * theirs): requests held with none answered for the stall bound mean a
+ * stuck backend. Breaking the device fails a blk request in flight; an
+ * rng reader ends when the adapter removes the broken device.
+ */
+bool vlo_stall_wanted(u32 device_id)
+{
+	return device_id == VIRTIO_ID_BLOCK || device_id == VIRTIO_ID_RNG;
+}
+
 int vlo_track_start(struct vlo_queue *q, struct virtqueue *vq)
 {
 	unsigned int num = virtqueue_get_vring_size(vq);

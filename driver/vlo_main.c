@@ -591,7 +591,7 @@ static int vlo_check_create(struct vlo_create *c)
 			return -EINVAL;
 	if (!vlo_label_valid(c->label))
 		return -EINVAL;
-	if (c->stall_ms && (!vlo_fail_wanted(c->device_id) ||
+	if (c->stall_ms && (!vlo_stall_wanted(c->device_id) ||
 			    c->stall_ms < VLO_MIN_STALL_MS ||
 			    c->stall_ms > VLO_MAX_STALL_MS))
 		return -EINVAL;
@@ -645,9 +645,10 @@ static struct vlo_dev *vlo_alloc(const struct vlo_create *c)
 					    c->flags);
 	vlo->fail_inflight = vlo_fail_wanted(c->device_id);
 	vlo->zero_copy = c->flags & VLO_CREATE_F_ZERO_COPY;
-	vlo->tracked = vlo->fail_inflight || vlo->zero_copy;
 	strscpy(vlo->label, c->label, sizeof(vlo->label));
 	vlo->stall = c->stall_ms ? msecs_to_jiffies(c->stall_ms) : 0;
+	/* The stall check counts requests in flight, as failing them does. */
+	vlo->tracked = vlo->fail_inflight || vlo->zero_copy || vlo->stall;
 	INIT_DELAYED_WORK(&vlo->stall_work, vlo_stall_work);
 	vlo->timeout = msecs_to_jiffies(c->timeout_ms);
 	mutex_init(&vlo->lock);

@@ -85,10 +85,12 @@
  * holds requests forever, and a driver that waits for each of them (such as
  * virtio_blk) hangs its callers. With stall_ms set, a queue that has
  * requests in flight and returns none of them for stall_ms (checked every
- * quarter of it) breaks the device, and its requests fail as when the
- * backend dies. Only for devices whose requests the module can fail
- * (virtio-blk); 0 (off) for any other, since sound devices hold buffers
- * for as long as a stream is stopped.
+ * quarter of it) breaks the device: virtio-blk's requests then fail as
+ * when the backend dies; a virtio-rng reader ends once the owner removes
+ * the broken device. Only for these two, whose backends answer every
+ * request soon; 0 (off) for any other, since their drivers park buffers
+ * for input that may never come (sound: for as long as a stream is
+ * stopped).
  */
 #define VLO_MIN_STALL_MS	100
 #define VLO_MAX_STALL_MS	600000

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Guest test: hostile user-space backends beyond test-blk.sh. virtio-rng: never
-# answers then closes with a reader waiting; reports used lengths larger than
-# its buffers. virtio-blk: calls with no work, a used entry for a head not in
+# answers then closes with a reader waiting; goes silent under a 1 s stall
+# bound (broken after the bound, the reader ends at the close); reports used
+# lengths larger than its buffers. virtio-blk: calls with no work, a used entry for a head not in
 # flight, the same head used twice in one batch, kick/call/memory fds closed
 # and replaced mid-request, touching memory outside its buffers. Each reader
 # gets data or an error within a bound, the module unloads, and the bench
@@ -11,7 +12,7 @@
 vlo_load
 modprobe virtio_rng || fail "modprobe virtio_rng"
 modprobe virtio_blk || fail "modprobe virtio_blk"
-modes=${*:-rng-dead rng-badlen blk-spurious blk-poke blk-fds blk-badid blk-dup}
+modes=${*:-rng-dead rng-stall rng-badlen blk-spurious blk-poke blk-fds blk-badid blk-dup}
 for m in $modes; do
 	"$TEST" "$m" || fail "$m"
 done

@@ -27,6 +27,11 @@
  *                         dd must fail after the bound, not before
  *   vlo-test rng-dead     the rng device never answers; a /dev/hwrng reader
  *                         waits and ends soon after the device is closed
+ *   vlo-test rng-stall    the rng device, created with a 1 s stall bound,
+ *                         serves, then goes silent: the module breaks it
+ *                         after the bound, and a waiting /dev/hwrng
+ *                         reader ends once the owner closes the broken
+ *                         device (as the adapter does)
  *   vlo-test rng-badlen   the rng device reports 64 KiB used for each
  *                         buffer: readers get only its bytes, never memory
  *                         from past the driver's buffer
@@ -258,9 +263,13 @@ static int cmd_einval(void)
 	BAD(reserved[1], 1);
 	BAD(label[0], ' ');
 	BAD(label[0], '/');
-	BAD(stall_ms, 1000);	/* not a device whose requests can be failed */
+	BAD(stall_ms, 1000);	/* not a device with a stall bound (blk, rng) */
 #undef BAD
-	/* A stall bound is for block devices, and not below the minimum. */
+	/* Nor sound, which parks buffers while a stream is stopped. */
+	default_create(&c, 25);
+	c.stall_ms = 1000;
+	expect_einval(ctl, &c, "stall_ms for a sound device");
+	/* A stall bound is for block and rng devices, within its limits. */
 	default_create(&c, 2);
 	c.stall_ms = VLO_MIN_STALL_MS - 1;
 	expect_einval(ctl, &c, "stall_ms below the minimum");
@@ -440,6 +449,8 @@ struct rng_dev {
 	volatile bool mute;	/* never answer (rng) */
 	volatile uint32_t len_lie;	/* not 0: the used len reported (rng) */
 	unsigned int qsize;	/* queue size to create; 0: 256 */
+	unsigned int stall_ms;	/* the stall bound to create with; 0: none */
+	volatile bool broken;	/* VLO_EV_BROKEN came */
 	/* queue 0, once the driver set it up */
 	unsigned int num;
 	uint64_t desc, avail, used;
@@ -533,6 +544,7 @@ static void rng_event(struct rng_dev *r, const struct vlo_event *ev)
 		r->num = 0;
 		break;
 	case VLO_EV_BROKEN:
+		r->broken = true;
 		snprintf(r->error, sizeof(r->error), "device broken");
 		break;
 	}
@@ -639,6 +651,7 @@ static char *rng_bind(const char *mode, struct rng_dev *r, int ctl, pthread_t *t
 	default_create(&r->c, VIRTIO_ID_RNG);
 	/* 256: a desc table of one whole page. */
 	r->c.max_queue_size = r->qsize ? r->qsize : 256;
+	r->c.stall_ms = r->stall_ms;
 	r->dev = create(ctl, &r->c);
 	if (r->dev < 0)
 		die("%s: create: %s", mode, strerror(errno));
@@ -1598,6 +1611,67 @@ static int cmd_rng_more(bool dead)
 }
 
 /*
+ * rng-stall: a device created with a 1 s stall bound serves a reader, then
+ * goes silent. The module must break it ("backend stopped answering
+ * requests") about a bound after the unanswered request, not before; the
+ * next reader waits until the owner closes the broken device, as the
+ * adapter does on VLO_EV_BROKEN, and then ends. rng-dead is the same
+ * without the bound: only the close ends the wait.
+ */
+static int cmd_rng_stall(void)
+{
+	const char *mode = "rng-stall";
+	struct rng_dev r = { .stall_ms = 1000 };
+	double t0, broke, closed;
+	pthread_t thr;
+	char *name;
+	int ctl = open_ctl();
+	int st;
+	pid_t rd;
+
+	name = rng_bind(mode, &r, ctl, &thr);
+	rd = rng_reader(64);
+	st = wait_bounded(rd, 20);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("%s: the first reader did not get 64 bytes (status 0x%x)", mode, st);
+	r.mute = true;
+	t0 = now_s();
+	rd = rng_reader(16384);
+	while (!r.broken && now_s() - t0 < 15)
+		usleep(10000);
+	broke = now_s() - t0;
+	if (!r.broken) {
+		kill(rd, SIGKILL);
+		die("%s: not broken %.0f s after the backend went silent (bound 1 s)", mode, broke);
+	}
+	if (broke < 0.5)
+		die("%s: broken %.2f s after the backend went silent, before its 1 s bound",
+		    mode, broke);
+	if (wait_bounded(rd, 0) != -1)
+		die("%s: the reader ended before the broken device was closed", mode);
+	r.stop = true;
+	pthread_join(thr, NULL);
+	t0 = now_s();
+	close(r.dev);
+	st = wait_bounded(rd, 20);
+	closed = now_s() - t0;
+	if (st == -1) {
+		kill(rd, SIGKILL);
+		die("%s: the reader still blocked 20 s after the broken device was closed", mode);
+	}
+	printf("%s: %s bound, silent backend broken after %.2f s (bound 1 s), reader ended "
+	       "%.2f s after the close (%s)\n", mode, name, broke, closed,
+	       WIFEXITED(st) && !WEXITSTATUS(st) ? "data" : "error");
+	munmap(r.win, r.c.iova_size);
+	close(r.mem);
+	close(r.kick);
+	close(r.call);
+	close(ctl);
+	printf("%s: device removed\n", mode);
+	return 0;
+}
+
+/*
  * rng-nonotify (zero-copy): the backend sets VRING_USED_F_NO_NOTIFY in its
  * shadow used ring. The real ring still asks the driver for every kick,
  * and the kernel must drop them: a request waits in the avail ring for a
@@ -1694,6 +1768,8 @@ int main(int argc, char **argv)
 		return cmd_blk(BLK_DEAD_INDIRECT);
 	if (argc >= 2 && !strcmp(argv[1], "rng-dead"))
 		return cmd_rng_more(true);
+	if (argc >= 2 && !strcmp(argv[1], "rng-stall"))
+		return cmd_rng_stall();
 	if (argc >= 2 && !strcmp(argv[1], "rng-badlen"))
 		return cmd_rng_more(false);
 	if (argc >= 2 && !strcmp(argv[1], "blk-spurious"))
@@ -1711,7 +1787,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "rng-nonotify"))
 		return cmd_rng_nonotify();
 	fprintf(stderr, "usage: vlo-test many [N] | cycles [N] | einval | hostile | rng | blk-dead | blk-garbage | blk-hung\n"
-			"       | rng-dead | rng-badlen | blk-spurious | blk-badid | blk-dup\n"
+			"       | rng-dead | rng-stall | rng-badlen | blk-spurious | blk-badid | blk-dup\n"
 			"       | blk-fds | blk-poke | blk-zc | rng-nonotify\n"
 			"VLO_ZERO_COPY=1 in the environment: devices are created with VLO_CREATE_F_ZERO_COPY\n");
 	return 2;

@@ -61,13 +61,16 @@ static void test_good(void **state)
 	assert_null(c.dev[2].label);
 	assert_int_equal(PARSE("--device", "sound", "--socket-path", "/s", "--label",
 			       "abcdefghijklmno"), 0);
-	/* stall bounds: blk only, default -1 (the type's) */
+	/* stall bounds: blk and rng only, default -1 (the type's) */
 	assert_int_equal(c.dev[0].stall_ms, -1);
 	assert_int_equal(PARSE("--device", "blk", "--socket-path", "/s", "--stall-timeout-ms",
 			       "2000", "--device", "blk", "--socket-path", "/t",
 			       "--stall-timeout-ms=0"), 0);
 	assert_int_equal(c.dev[0].stall_ms, 2000);
 	assert_int_equal(c.dev[1].stall_ms, 0);
+	assert_int_equal(PARSE("--device", "rng", "--socket-path", "/s", "--stall-timeout-ms",
+			       "1000"), 0);
+	assert_int_equal(c.dev[0].stall_ms, 1000);
 	/* --zero-copy belongs to the device before it */
 	assert_false(c.dev[0].zero_copy);
 	assert_int_equal(PARSE("--device", "blk", "--socket-path", "/s", "--zero-copy",
@@ -104,7 +107,7 @@ static void test_bad(void **state)
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--zero-copy=1"), "no value");
 	expect_err(PARSE("--label", "x", "--device", "blk", "--socket-path", "/s"), "before any --device");
 	expect_err(PARSE("--device", "sound", "--socket-path", "/s", "--stall-timeout-ms", "1000"),
-		   "blk only");
+		   "blk and rng only");
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--stall-timeout-ms", "99"),
 		   "want 0 or 100-600000");
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--stall-timeout-ms", "600001"),
