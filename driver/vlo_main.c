@@ -341,6 +341,13 @@ static void vlo_kill(struct vlo_dev *vlo)
 	vlo->dead = true;
 	spin_unlock_irqrestore(&vlo->state_lock, flags);
 	wake_up_all(&vlo->ack_wq);
+	/*
+	 * Break (an ordinary close: no warning) before waiting for the start
+	 * work: it may be inside the driver's probe, waiting for I/O that only
+	 * failing can finish now (virtio_blk's partition scan in
+	 * device_add_disk), and the owner's exit would wait for it forever.
+	 */
+	vlo_break(vlo, NULL);
 	vlo_hook_detach(&vlo->err);
 	cancel_delayed_work_sync(&vlo->stall_work);
 	cancel_work_sync(&vlo->break_work);
@@ -351,7 +358,6 @@ static void vlo_kill(struct vlo_dev *vlo)
 	vlo->registered = false;
 	mutex_unlock(&vlo->lock);
 	if (registered) {
-		vlo_break(vlo, NULL);	/* an ordinary close: no warning */
 		spin_lock_irqsave(&vlo->state_lock, flags);
 		vlo->vdev_live = false;
 		spin_unlock_irqrestore(&vlo->state_lock, flags);

@@ -20,6 +20,12 @@
  *                      write of /sys/block/vdX/cache_type gives exactly one
  *                      VLO_EV_CONFIG (offset of wce, len 1, the new value)
  *                      and reads back as written
+ *   vlo-events probeclose  virtio-blk whose backend acknowledges the
+ *                      status events but answers no request, so the
+ *                      driver's probe waits in its partition scan; the
+ *                      owner closes the device then: the close ends
+ *                      within 10 s and the disk goes (a close that waited
+ *                      for the probe first would hang the owner for good)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -73,6 +79,7 @@ struct backend {
 	bool ready;
 	atomic_bool stop;
 	atomic_bool mute;	/* touch the window no more, answer nothing */
+	atomic_bool closed;	/* probeclose: the close returned */
 	atomic_ulong rounds;	/* of the thread's loop */
 	atomic_ulong served;
 	pthread_mutex_t lock;	/* log, nlog, error */
@@ -525,6 +532,14 @@ static int cmd_config(void)
 		die("%s: VIRTIO_BLK_F_CONFIG_WCE not offered to the driver", b.mode);
 	backend_start(&b, &thr);
 	name = blk_wait_disk(&b, path, sizeof(path));
+	/*
+	 * The driver core links /sys/block/vdX before it adds the disk's
+	 * attributes (device_add: class symlinks, then groups): wait for
+	 * cache_type itself, bounded.
+	 */
+	snprintf(path, sizeof(path), "/sys/block/%s/cache_type", name);
+	for (int i = 0; i < 500 && access(path, F_OK); i++)
+		usleep(10000);
 	got = cache_type(b.mode, name, NULL);
 	if (strcmp(got, "write back"))
 		die("%s: cache_type reads '%s' with wce 1 in the config", b.mode, got);
@@ -540,6 +555,58 @@ static int cmd_config(void)
 	return 0;
 }
 
+static void *close_dev(void *arg)
+{
+	struct backend *b = arg;
+
+	close(b->dev);
+	atomic_store(&b->closed, true);
+	return NULL;
+}
+
+static int cmd_probeclose(void)
+{
+	static struct backend b = { .mode = "probeclose" };
+	pthread_t thr, cthr;
+	char name[32] = "", *found = NULL;
+	double t0;
+	int ctl = open_ctl(), i;
+
+	blk_config(&b, 0);
+	backend_create(&b, ctl, VIRTIO_ID_BLOCK, 0, 2000);
+	atomic_store(&b.mute, true);	/* from the start: the probe's reads wait */
+	backend_start(&b, &thr);
+	for (i = 0; i < 150 && !(found = blk_disk(b.c.index)); i++)
+		usleep(100000);
+	if (!found)
+		die("%s: no disk appeared (virtio_blk's probe did not get that far)", b.mode);
+	snprintf(name, sizeof(name), "%s", found);
+	usleep(500000);		/* its partition scan is waiting by now */
+	atomic_store(&b.stop, true);
+	pthread_join(thr, NULL);
+	t0 = now_s();
+	if (pthread_create(&cthr, NULL, close_dev, &b))
+		die("%s: thread", b.mode);
+	while (!atomic_load(&b.closed) && now_s() - t0 < 10)
+		usleep(10000);
+	if (!atomic_load(&b.closed))
+		die("%s: the close still blocked 10 s after it began (%s's probe waiting for I/O)",
+		    b.mode, name);
+	pthread_join(cthr, NULL);
+	printf("%s: closed in %.2f s during %s's probe\n", b.mode, now_s() - t0, name);
+	for (i = 0; i < 100 && blk_disk(b.c.index); i++)
+		usleep(100000);
+	if (blk_disk(b.c.index))
+		die("%s: %s still there 10 s after the close", b.mode, name);
+	munmap(b.win, b.c.iova_size);
+	close(b.mem);
+	close(b.kick);
+	close(b.call);
+	close(ctl);
+	printf("%s: %s removed\n", b.mode, name);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "error"))
@@ -548,6 +615,8 @@ int main(int argc, char **argv)
 		return cmd_noack();
 	if (argc == 2 && !strcmp(argv[1], "config"))
 		return cmd_config();
-	fprintf(stderr, "usage: vlo-events error | noack | config\n");
+	if (argc == 2 && !strcmp(argv[1], "probeclose"))
+		return cmd_probeclose();
+	fprintf(stderr, "usage: vlo-events error | noack | config | probeclose\n");
 	return 2;
 }
