@@ -23,7 +23,7 @@
 #include "vus_cli.h"
 
 #ifndef VUS_BIN	/* tests/unit/snd.mk gives the absolute path */
-#define VUS_BIN "build/sound-backend/vhost-user-sound"
+#define VUS_BIN "./build/sound-backend/vhost-user-sound"
 #endif
 
 static int parse(struct vus_opts *o, char *err, size_t errlen, ...)
@@ -159,7 +159,13 @@ static int run_backend(const char *args, char *out, size_t cap)
 	FILE *p;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1 </dev/null", VUS_BIN, args);
+	/* The arm64 guest sees build/arm64 as build/: there only the
+	 * relative path (from the repository root) names the binary. */
+	const char *bin = access(VUS_BIN, X_OK) ? "build/sound-backend/vhost-user-sound" : VUS_BIN;
+
+	if (access(bin, X_OK))
+		fail_msg("%s: no such program (make all)", bin);
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1 </dev/null", bin, args);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	while (n + 1 < cap && !feof(p)) {
