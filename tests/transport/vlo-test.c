@@ -1516,6 +1516,16 @@ static int cmd_blk_zc(void)
  * Read @want bytes of /dev/hwrng in a child. Exit 0: all were ours; 1: a
  * read failed or ended early; 3: a byte that our device never wrote.
  */
+/* After the close of rng device @r's fd: its window, memory fd and eventfds, and @ctl. */
+static void rng_release(struct rng_dev *r, int ctl)
+{
+	munmap(r->win, r->c.iova_size);
+	close(r->mem);
+	close(r->kick);
+	close(r->call);
+	close(ctl);
+}
+
 static pid_t rng_reader(size_t want)
 {
 	uint8_t data[512];
@@ -1601,11 +1611,7 @@ static int cmd_rng_more(bool dead)
 		close(r.dev);
 	}
 	waitpid(rd, &st, 0);
-	munmap(r.win, r.c.iova_size);
-	close(r.mem);
-	close(r.kick);
-	close(r.call);
-	close(ctl);
+	rng_release(&r, ctl);
 	printf("%s: device removed\n", mode);
 	return 0;
 }
@@ -1662,11 +1668,7 @@ static int cmd_rng_stall(void)
 	printf("%s: %s bound, silent backend broken after %.2f s (bound 1 s), reader ended "
 	       "%.2f s after the close (%s)\n", mode, name, broke, closed,
 	       WIFEXITED(st) && !WEXITSTATUS(st) ? "data" : "error");
-	munmap(r.win, r.c.iova_size);
-	close(r.mem);
-	close(r.kick);
-	close(r.call);
-	close(ctl);
+	rng_release(&r, ctl);
 	printf("%s: device removed\n", mode);
 	return 0;
 }
@@ -1732,11 +1734,7 @@ static int cmd_rng_nonotify(void)
 	r.stop = true;
 	pthread_join(thr, NULL);
 	close(r.dev);
-	munmap(r.win, r.c.iova_size);
-	close(r.mem);
-	close(r.kick);
-	close(r.call);
-	close(ctl);
+	rng_release(&r, ctl);
 	return 0;
 }
 

@@ -216,6 +216,22 @@ static uint8_t *wav_play(const struct snd_end_params *p, const uint8_t *data, ui
 	return file;
 }
 
+/* Read @frames frames of @frame_bytes from a started capture end, as paced. */
+static void read_frames(const struct snd_end_ops *ops, void *h, uint8_t *buf, uint32_t frames,
+			uint32_t frame_bytes)
+{
+	uint32_t off = 0;
+
+	while (off < frames) {
+		long n;
+
+		usleep(2000);
+		n = ops->read(h, buf + (size_t)off * frame_bytes, frames - off);
+		assert_true(n >= 0);
+		off += (uint32_t)n;
+	}
+}
+
 static void test_wav_headers(void **state)
 {
 	uint8_t data[3 * 6 * 50];
@@ -270,8 +286,6 @@ static void test_wav_roundtrip_and_mismatch(void **state)
 	char name[96];
 	uint8_t data[24 * 30], got[24 * 30];
 	void *h, *w;
-	long n;
-	uint32_t off = 0;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(data); i++)
@@ -285,12 +299,7 @@ static void test_wav_roundtrip_and_mismatch(void **state)
 	assert_int_equal(ops->open(NULL, name, &p, &h), 0);
 	assert_int_equal(ops->prepare(h), 0);
 	assert_int_equal(ops->start(h), 0);
-	while (off < 30) {
-		usleep(2000);
-		n = ops->read(h, got + off * 24, 30 - off);
-		assert_true(n >= 0);
-		off += (uint32_t)n;
-	}
+	read_frames(ops, h, got, 30, 24);
 	assert_memory_equal(got, data, sizeof(data));
 	ops->close(h);
 
@@ -323,7 +332,6 @@ static void test_wav_plain_s24_le(void **state)
 					 480, 4);
 	uint8_t data[32], got[32];
 	char name[96];
-	uint32_t off = 0;
 	FILE *f;
 	void *h;
 
@@ -340,14 +348,7 @@ static void test_wav_plain_s24_le(void **state)
 	assert_int_equal(ops->open(NULL, name, &p, &h), 0);
 	assert_int_equal(ops->prepare(h), 0);
 	assert_int_equal(ops->start(h), 0);
-	while (off < 4) {
-		long n;
-
-		usleep(2000);
-		n = ops->read(h, got + off * 8, 4 - off);
-		assert_true(n >= 0);
-		off += (uint32_t)n;
-	}
+	read_frames(ops, h, got, 4, 8);
 	assert_memory_equal(got, data, sizeof(got));
 	ops->close(h);
 	/* ... and not the packed format */
