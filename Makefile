@@ -7,7 +7,8 @@
 #                   warnings), checkpatch, unit tests (cmocka), fuzzers for
 #                   FUZZ_SECONDS each, end-to-end tests in the VM bench
 #   make demo       the main job in the VM bench
-#   make bench      benchmarks (docs/performance.md), not part of make check
+#   make bench      benchmarks (docs/performance.md), not part of make check;
+#                   make check-bench-plot (in make check) tests their plots
 #   make check-sanitize  unit and end-to-end tests with ASan+UBSan (sanitize.mk)
 #   make soak-zones SOAK_MINUTES=30  four zones under zonectl changes, RSS/fds flat
 #   make soak-faults FAULT_ITERATIONS=100  backend/adapter killed at random moments
@@ -146,7 +147,7 @@ lint: setup
 	scripts/lint/user
 
 # --- tests
-check: all module-compat lint check-unit check-fuzz check-e2e
+check: all module-compat lint check-unit check-bench-plot check-fuzz check-e2e
 
 check-unit: unit-tests
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

@@ -40,6 +40,13 @@ bench-progs: $(SND_MICRO) $(SND_LATENCY) $(SND_PERIOD)
 # Built with everything else, so it cannot rot between benchmark runs.
 all: bench-progs
 
+# Every benchmark ends with tests/bench/plot KIND OUTDIR (PNGs next to its
+# tables). check-bench-plot, part of `make check', runs that program on the
+# hand-written fixtures in tests/bench/fixtures/ (host only, no VM, ~20 s).
+.PHONY: check-bench-plot
+check-bench-plot: setup
+	tests/bench/plot-test
+
 bench: all
 	@fail=0; for b in $(if $(BENCH),$(BENCH),$(BENCHES)); do \
 		case " $(BENCHES) " in *" $$b "*) ;; \

@@ -88,26 +88,38 @@ two_writers() {
 }
 
 part_cpu() {
-	local r direct=() virt=() idle=() two=() d v i t dm vm im tm failed_rounds=0
+	local r direct=() virt=() idle=() two=() virtb=() d v i t b dm vm im tm bm failed_rounds=0
+	local card cardb=''
 	start_card cpu playback:hw:Loopback,0,0
-	local card=$CARD
+	card=$CARD
+	if [ -n "${BACKEND_B:-}" ]; then
+		# The same path through another build of the backend (0,3: free
+		# during this part).
+		BACKEND=$BACKEND_B start_card cpub playback:hw:Loopback,0,3
+		cardb=$CARD
+		say "cpu: backend B is $BACKEND_B (card $cardb)"
+	fi
 	say "cpu: $ROUNDS rounds of $SECS s"
 	for r in $(seq "$ROUNDS"); do
+		b=none
 		if [ $((r % 2)) = 1 ]; then
 			d=$(cpu_of aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$WORK/play.wav")
 			v=$(cpu_of aplay -q -D "hw:$card,0" "${alsa_opts[@]}" "$WORK/play.wav")
+			[ -z "$cardb" ] || b=$(cpu_of aplay -q -D "hw:$cardb,0" "${alsa_opts[@]}" "$WORK/play.wav")
 		else
+			[ -z "$cardb" ] || b=$(cpu_of aplay -q -D "hw:$cardb,0" "${alsa_opts[@]}" "$WORK/play.wav")
 			v=$(cpu_of aplay -q -D "hw:$card,0" "${alsa_opts[@]}" "$WORK/play.wav")
 			d=$(cpu_of aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$WORK/play.wav")
 		fi
 		i=$(cpu_of sleep "$SECS")
 		t=$(cpu_of two_writers)
-		say "cpu: round $r: direct $d, virtio $v, two writers $t, idle $i jiffies"
-		if [ "$d" = ERR ] || [ "$v" = ERR ] || [ "$t" = ERR ]; then
+		say "cpu: round $r: direct $d, virtio $v, two writers $t, idle $i jiffies${cardb:+, backend B $b}"
+		if [ "$d" = ERR ] || [ "$v" = ERR ] || [ "$t" = ERR ] || [ "$b" = ERR ]; then
 			failed_rounds=$((failed_rounds + 1))
 			continue
 		fi
 		direct+=("$d") virt+=("$v") idle+=("$i") two+=("$t")
+		[ -z "$cardb" ] || virtb+=("$b")
 	done
 	if [ ${#direct[@]} = 0 ]; then
 		out ""
@@ -117,13 +129,15 @@ part_cpu() {
 		return 0
 	fi
 	dm=$(median "${direct[@]}") vm=$(median "${virt[@]}") im=$(median "${idle[@]}")
-	tm=$(median "${two[@]}")
+	tm=$(median "${two[@]}") bm=''
+	[ -z "$cardb" ] || bm=$(median "${virtb[@]}")
 	out ""
 	out "### 1. CPU per second of audio (48 kHz stereo S16, $SECS s, median of ${#direct[@]} rounds; $failed_rounds failed)"
 	out ""
 	out "| path | CPU ms per s of audio | minus idle | ratio to direct | ratio to two writers |"
 	out "| --- | ---: | ---: | ---: | ---: |"
-	awk -v d="$dm" -v v="$vm" -v i="$im" -v t="$tm" -v hz="$HZ" -v s="$SECS" '
+	awk -v d="$dm" -v v="$vm" -v i="$im" -v t="$tm" -v b="$bm" -v hz="$HZ" -v s="$SECS" \
+		-v bname="${BACKEND_B:-}" '
 	function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
 	BEGIN {
 		dn = (d - i) / hz / s * 1000; vn = (v - i) / hz / s * 1000
@@ -133,6 +147,11 @@ part_cpu() {
 			t / hz / s * 1000, tn, ratio(tn, dn)
 		printf "| aplay -> virtio card -> vhost-user-sound -> hw:Loopback | %.1f | %.1f | %s | %s |\n",
 			v / hz / s * 1000, vn, ratio(vn, dn), ratio(vn, tn)
+		if (b != "") {
+			bn = (b - i) / hz / s * 1000
+			printf "| the same through backend B (%s) | %.1f | %.1f | %s | %s |\n",
+				bname, b / hz / s * 1000, bn, ratio(bn, dn), ratio(bn, tn)
+		}
 		printf "| idle guest | %.1f | | | |\n", i / hz / s * 1000 }' | tee -a "$report"
 	stop_all
 }
