@@ -532,10 +532,28 @@ static void set_rt(struct io_stream *s)
 	pthread_mutex_unlock(&io->notice_lock);
 }
 
+/*
+ * Tell the device whether this thread polls the stream's queue (snd_io.h,
+ * poll_queue); with polling, take what waits there now. Drops the lock
+ * around the call: the device submits with it.
+ */
+static void poll_queue(struct io_stream *s, bool *polling, bool on)
+{
+	struct snd_io *io = s->io;
+
+	if (!io->cfg.poll_queue || (!on && !*polling))
+		return;
+	*polling = on;
+	pthread_mutex_unlock(&s->lock);
+	io->cfg.poll_queue(io->cfg.opaque, s->direction, s->id, on);
+	pthread_mutex_lock(&s->lock);
+}
+
 static void *audio_thread(void *arg)
 {
 	struct io_stream *s = arg;
 	struct snd_io *io = s->io;
+	bool polling = false;
 
 	set_rt(s);
 	pthread_mutex_lock(&s->lock);
@@ -569,6 +587,11 @@ static void *audio_thread(void *arg)
 			continue;
 		}
 		if (!s->end || !s->running || s->failed) {
+			if (polling) {
+				/* Requests come from snd_io_submit again. */
+				poll_queue(s, &polling, false);
+				continue;
+			}
 			pthread_cond_broadcast(&s->idle);
 			if (s->failed && s->head) {
 				finish_taken(s, NULL, 0, take_all(s));
@@ -576,6 +599,13 @@ static void *audio_thread(void *arg)
 			}
 			pthread_cond_wait(&s->wake, &s->lock);
 			continue;
+		}
+		if (io->cfg.poll_queue) {
+			poll_queue(s, &polling, true);
+			/* The state may have changed while the lock was dropped. */
+			if (s->busy || s->quit || !s->end || !s->running || s->failed ||
+			    s->want_running != s->running)
+				continue;
 		}
 		{
 			struct io_req *done, *failed;
@@ -600,6 +630,15 @@ static void *audio_thread(void *arg)
 			if (s->submitted != seen)
 				continue;
 			if (sleep == UINT64_MAX) {
+				if (polling) {
+					/* No deadline: hand the queue back to
+					 * kicks, and look at what came meanwhile. */
+					poll_queue(s, &polling, false);
+					if (s->submitted != seen)
+						continue;
+				}
+				if (s->quit || s->busy || s->want_running != s->running)
+					continue;
 				pthread_cond_wait(&s->wake, &s->lock);
 			} else {
 				struct timespec ts = deadline(sleep);

@@ -39,7 +39,8 @@
  * never waits on audio I/O. The mutex is held only for list and counter
  * updates, never across an end call.
  *
- * Threads: snd_io_submit from the thread(s) that pop the tx/rx queues; the
+ * Threads: snd_io_submit from the thread(s) that pop the tx/rx queues (the
+ * audio threads too, inside the poll_queue hook); the
  * control functions (the wrapped end ops, snd_io_release, snd_io_reset,
  * snd_io_destroy) from the thread that serializes the device's control
  * calls. The complete callback runs on a stream's audio thread (normal
@@ -75,6 +76,19 @@ struct snd_io_config {
 	int rt_priority;
 	/* Prefix of log lines ("vhost-user-sound card0"); NULL: "snd_io". */
 	const char *name;
+	/*
+	 * Optional: take the requests waiting in the queue of @direction and
+	 * snd_io_submit them. While stream @stream_id is STARTED, its audio
+	 * thread calls this with polling true before every round, so at least
+	 * once a period, and with polling false before it sleeps without a
+	 * deadline or leaves STARTED; after that last call it takes requests
+	 * only from snd_io_submit again. So a device may leave the driver's
+	 * kicks off on a queue while some stream polls it: a request then waits
+	 * at most a period, while the end still holds the ones before it, and
+	 * costs no kick and no control-thread wake-up. Called without any
+	 * snd_io lock held; may call snd_io_submit and nothing else of snd_io.
+	 */
+	void (*poll_queue)(void *opaque, uint8_t direction, uint32_t stream_id, bool polling);
 };
 
 struct snd_io_stream_desc {

@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * vhost-user-sound's device: see vus_device.h. The control thread (the
- * vhost-user server's) pops every queue and serializes all device-model
- * calls; tx/rx requests go to the I/O layer, whose audio threads complete
- * them through vhu_backend_push (locked per queue).
+ * vhost-user server's) pops the control and event queues and serializes
+ * all device-model calls; tx/rx requests go to the I/O layer, whose audio
+ * threads complete them through vhu_backend_push (locked per queue).
+ *
+ * The tx and rx queues are popped on kicks by the control thread and, while
+ * a stream of theirs runs, by its audio thread once a round (snd_io.h,
+ * poll_queue). As long as some audio thread polls a queue, the driver's
+ * kicks on it stay off: a period then costs the guest no kick and the
+ * backend no control-thread wake-up. The last poller to stop turns them on
+ * again and takes what arrived meanwhile.
  */
 #include "vus_device.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +36,17 @@ enum { Q_CTL, Q_EVT, Q_TX, Q_RX, Q_NUM };
  * *_INFO answer for many items); bigger ones get BAD_MSG from snd_ctl. */
 #define CTL_BUF_MAX (64u * 1024u)
 
+/* The tx or rx queue: popped by the control thread or an audio thread. */
+struct pcm_queue {
+	pthread_mutex_t lock;	/* one popper at a time */
+	bool lock_ok;
+	uint32_t pollers;	/* bit per stream whose audio thread polls it */
+	/* Reset: no polling until the queue is kicked again (the ring may stop
+	 * and its memory go away at any time after the reset op). */
+	bool quiet;
+	struct vq_elem *elem;	/* scratch request of the popper */
+};
+
 struct vus_device {
 	struct snd_device *dev;
 	struct snd_io *io;
@@ -40,6 +59,7 @@ struct vus_device {
 	struct host_jacks *jacks;
 	bool events_waiting;	/* the model queued an event since the last flush */
 	struct vq_elem *elem;	/* scratch request: ~16 KiB, control thread only */
+	struct pcm_queue pcm[2];	/* Q_TX, Q_RX */
 	uint8_t *req, *resp;
 	char log_name[80];
 };
@@ -140,6 +160,38 @@ static void serve_pcm(struct vus_device *d, uint32_t q, struct vq_elem *e)
 		vhu_backend_push(d->b, q, e->head, r == 1 ? used : 0);
 }
 
+/*
+ * Take every request of tx/rx queue q, with p->lock held. Kicks are off
+ * while popping, and stay off while an audio thread polls the queue.
+ */
+static void take_pcm(struct vus_device *d, uint32_t q, struct pcm_queue *p)
+{
+	do {
+		vhu_backend_notify_enable(d->b, q, false);
+		while (vhu_backend_pop(d->b, q, p->elem) == 1)
+			serve_pcm(d, q, p->elem);
+	} while (!p->pollers && vhu_backend_notify_enable(d->b, q, true));
+}
+
+/* snd_io's poll_queue hook (audio threads). */
+static void io_poll(void *opaque, uint8_t direction, uint32_t stream_id, bool polling)
+{
+	struct vus_device *d = opaque;
+	uint32_t q = direction == VIRTIO_SND_D_OUTPUT ? Q_TX : Q_RX;
+	struct pcm_queue *p = &d->pcm[q - Q_TX];
+
+	if (!d->b)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (polling)
+		p->pollers |= 1u << stream_id;
+	else
+		p->pollers &= ~(1u << stream_id);
+	if (!p->quiet)
+		take_pcm(d, q, p);
+	pthread_mutex_unlock(&p->lock);
+}
+
 static void dev_kick(void *opaque, struct vhu_backend *b, uint32_t q)
 {
 	struct vus_device *d = opaque;
@@ -150,16 +202,19 @@ static void dev_kick(void *opaque, struct vhu_backend *b, uint32_t q)
 		flush_events(d);
 		return;
 	}
-	for (;;) {
-		vhu_backend_notify_enable(d->b, q, false);
-		while (vhu_backend_pop(d->b, q, e) == 1) {
-			if (q == Q_CTL)
+	if (q == Q_TX || q == Q_RX) {
+		struct pcm_queue *p = &d->pcm[q - Q_TX];
+
+		pthread_mutex_lock(&p->lock);
+		p->quiet = false;
+		take_pcm(d, q, p);
+		pthread_mutex_unlock(&p->lock);
+	} else {
+		do {
+			vhu_backend_notify_enable(d->b, q, false);
+			while (vhu_backend_pop(d->b, q, e) == 1)
 				serve_ctl(d, e);
-			else
-				serve_pcm(d, q, e);
-		}
-		if (!vhu_backend_notify_enable(d->b, q, true))
-			break;
+		} while (vhu_backend_notify_enable(d->b, q, true));
 	}
 	if (d->events_waiting)
 		flush_events(d);
@@ -202,7 +257,14 @@ static void dev_reset(void *opaque)
 {
 	struct vus_device *d = opaque;
 
-	/* Audio threads drop their requests before the rings go away. */
+	/* No audio thread takes new requests from here on (one that is
+	 * popping now finishes first), and they drop the ones they have,
+	 * before the rings go away. */
+	for (int i = 0; i < 2; i++) {
+		pthread_mutex_lock(&d->pcm[i].lock);
+		d->pcm[i].quiet = true;
+		pthread_mutex_unlock(&d->pcm[i].lock);
+	}
 	snd_io_reset(d->io);
 	snd_device_reset(d->dev);
 	d->events_waiting = false;
@@ -319,7 +381,7 @@ static int stream_caps(const struct vus_stream_opt *so, struct snd_stream_desc *
 int vus_device_create(const struct vus_opts *o, struct vus_device **out, char *err,
 		      size_t errlen)
 {
-	struct snd_io_config iocfg = { .complete = io_complete };
+	struct snd_io_config iocfg = { .complete = io_complete, .poll_queue = io_poll };
 	struct snd_device_desc desc = { 0 };
 	struct vus_device *d = calloc(1, sizeof(*d));
 	uint32_t nid[2] = { 0, 0 }, i;
@@ -329,6 +391,14 @@ int vus_device_create(const struct vus_opts *o, struct vus_device **out, char *e
 	    !(d->resp = malloc(CTL_BUF_MAX))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
+	for (i = 0; i < 2; i++) {
+		d->pcm[i].elem = malloc(sizeof(*d->pcm[i].elem));
+		d->pcm[i].lock_ok = d->pcm[i].elem && !pthread_mutex_init(&d->pcm[i].lock, NULL);
+		if (!d->pcm[i].lock_ok) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 	}
 	snprintf(d->log_name, sizeof(d->log_name), "%s", o->name);
 	d->n_streams = o->n_streams;
@@ -404,6 +474,12 @@ void vus_device_destroy(struct vus_device *d)
 	snd_device_destroy(d->dev);
 	snd_io_destroy(d->io);
 	host_jacks_close(d->jacks);
+	/* After snd_io_destroy: no audio thread polls any more. */
+	for (int i = 0; i < 2; i++) {
+		if (d->pcm[i].lock_ok)
+			pthread_mutex_destroy(&d->pcm[i].lock);
+		free(d->pcm[i].elem);
+	}
 	free(d->elem);
 	free(d->req);
 	free(d->resp);

@@ -195,7 +195,7 @@ int vq_pop(struct vq *vq, const struct vq_mem *m, struct vq_elem *e)
 	vq->last_avail++;
 	vq->busy[head / 8] |= (uint8_t)(1u << (head % 8));
 	vq->inflight++;
-	if (vq->event_idx)
+	if (vq->event_idx && !vq->kicks_off)
 		store16(&vq->used->ring[vq->num], vq->last_avail, __ATOMIC_RELAXED);
 	return 1;
 }
@@ -243,9 +243,10 @@ bool vq_set_notify(struct vq *vq, bool enable)
 {
 	if (vq->num == 0 || vq->broken)
 		return false;
+	vq->kicks_off = !enable;
 	if (vq->event_idx) {
 		if (!enable)
-			return false; /* the avail event index already trails us */
+			return false; /* the avail event index trails us from now on */
 		store16(&vq->used->ring[vq->num], vq->last_avail, __ATOMIC_RELAXED);
 	} else {
 		uint16_t flags = load16(&vq->used->flags, __ATOMIC_RELAXED);

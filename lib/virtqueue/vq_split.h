@@ -36,6 +36,7 @@ struct vq {
 	uint16_t used_idx;       /* next used entry to fill */
 	uint16_t signalled_used; /* used_idx at the last notification */
 	bool signalled_valid;
+	bool kicks_off;          /* vq_set_notify(false): pops leave the avail event */
 	unsigned int inflight;   /* requests taken and not yet completed */
 	uint8_t *busy;           /* one bit per head: taken and not completed */
 };
@@ -78,7 +79,9 @@ bool vq_should_notify(struct vq *vq);
 /*
  * Ask the driver for kicks when it adds requests (true) or not (false).
  * Enabling returns true when requests arrived meanwhile: take them, as no
- * kick will announce them.
+ * kick will announce them. With event-idx, kicks stay off across vq_pop()
+ * until enabled again (a pop moves the avail event only while they are
+ * on), so a device that polls the ring itself gets none at all.
  */
 bool vq_set_notify(struct vq *vq, bool enable);
 

@@ -157,6 +157,8 @@ static void stall_release(struct fx *f)
 static const struct snd_end_ops *out_ops_override;
 /* When set, the completion callback instead of on_complete. */
 static snd_io_complete_fn complete_override;
+/* When set, the poll_queue hook of snd_io_config. */
+static void (*poll_override)(void *opaque, uint8_t direction, uint32_t stream_id, bool polling);
 
 static void fx_setup(struct fx *f, const char *out_end, const char *in_end, int rt)
 {
@@ -166,7 +168,8 @@ static void fx_setup(struct fx *f, const char *out_end, const char *in_end, int 
 		{ VIRTIO_SND_D_INPUT, snd_end_for_name(in_end), NULL },
 	};
 	struct snd_io_config cfg = {
-		.complete = complete_override ? complete_override : on_complete, .opaque = f, .rt_priority = rt, .name = "test"
+		.complete = complete_override ? complete_override : on_complete, .opaque = f, .rt_priority = rt, .name = "test",
+		.poll_queue = poll_override,
 	};
 
 	memset(f, 0, sizeof(*f));
@@ -948,6 +951,107 @@ static void test_request_queued_during_a_round(void **state)
 	fx_teardown(&f);
 }
 
+/*
+ * A queue the driver fills without kicking (as with kicks off): the audio
+ * thread of a running stream must take its requests by polling, at least
+ * once a period, and stop polling (hand the queue back to kicks) before it
+ * sleeps with nothing to do and when the stream stops.
+ */
+static struct {
+	pthread_mutex_t lock;
+	struct fx *f;
+	struct req *q[MAXREQ];
+	int head, tail;
+	int on_calls, off_calls;
+	bool polling;
+} pq = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void poll_hook(void *opaque, uint8_t direction, uint32_t stream_id, bool polling)
+{
+	uint32_t used;
+
+	(void)opaque;
+	assert_int_equal(direction, VIRTIO_SND_D_OUTPUT);
+	assert_int_equal(stream_id, 0);
+	pthread_mutex_lock(&pq.lock);
+	pq.polling = polling;
+	if (polling)
+		pq.on_calls++;
+	else
+		pq.off_calls++;
+	while (pq.head < pq.tail)
+		assert_int_equal(submit(pq.f, direction, pq.q[pq.head++], &used), 0);
+	pthread_mutex_unlock(&pq.lock);
+}
+
+/* Wait at most 2 s until the audio thread stopped polling. */
+static bool poll_stopped(void)
+{
+	bool polling = true;
+
+	for (int i = 0; i < 200 && polling; i++) {
+		pthread_mutex_lock(&pq.lock);
+		polling = pq.polling;
+		pthread_mutex_unlock(&pq.lock);
+		if (polling)
+			usleep(10000);
+	}
+	return !polling;
+}
+
+static void test_polled_queue(void **state)
+{
+	struct req *r[12];
+	const int n = 12;
+	struct fx f;
+	uint32_t used;
+	int on;
+
+	(void)state;
+	poll_override = poll_hook;
+	fx_setup(&f, "null", "null", 0);
+	poll_override = NULL;
+	pq.f = &f;
+	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	/* started with nothing queued: it looks once, then leaves it to kicks */
+	assert_true(poll_stopped());
+	for (int i = 0; i < n; i++)
+		r[i] = tx_req(0, PERIOD_BYTES, (uint32_t)i);
+	/* one request comes with a kick, the others only in the ring */
+	pthread_mutex_lock(&pq.lock);
+	for (int i = 1; i < n; i++)
+		pq.q[pq.tail++] = r[i];
+	on = pq.on_calls;
+	pthread_mutex_unlock(&pq.lock);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[0], &used), 0);
+	assert_int_equal(wait_completed(&f, n, 5000), n);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(r[i]->order, i);
+		assert_int_equal(st_status(r[i]), VIRTIO_SND_S_OK);
+	}
+	pthread_mutex_lock(&pq.lock);
+	/* at least once per period while it played */
+	assert_true(pq.on_calls - on >= n);
+	pthread_mutex_unlock(&pq.lock);
+	/* all played, nothing more queued: polling stops */
+	assert_true(poll_stopped());
+	/* and a stop after a new poll round ends polling too */
+	pthread_mutex_lock(&pq.lock);
+	pq.q[pq.tail++] = tx_req(0, PERIOD_BYTES, 99);
+	pthread_mutex_unlock(&pq.lock);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r[0], &used), 0);
+	assert_int_equal(wait_completed(&f, n + 1, 2000), n + 1);
+	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_true(poll_stopped());
+	assert_int_equal(snd_stream_release(&f.s[0]), VIRTIO_SND_S_OK);
+	fx_teardown(&f);
+	for (int i = 0; i < n; i++)
+		req_free(r[i]);
+	req_free(pq.q[pq.tail - 1]);
+}
+
 struct release_call {
 	struct snd_stream *s;
 	uint32_t status;
@@ -1097,6 +1201,7 @@ int main(void)
 		cmocka_unit_test(test_control_with_stalled_audio_thread),
 		cmocka_unit_test(test_request_queued_during_a_round),
 		cmocka_unit_test(test_reset_waits_for_completions_in_progress),
+		cmocka_unit_test(test_polled_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -387,6 +387,34 @@ static void test_notify_event_idx(void **state)
 	assert_false(vq_should_notify(&f->vq)); /* nothing new */
 }
 
+/* A device polling the ring with kicks off: pops must not ask for kicks. */
+static void test_kicks_stay_off_event_idx(void **state)
+{
+	struct fixture *f = *state;
+	uint16_t *avail_event = (uint16_t *)&used(f)->ring[QNUM];
+
+	for (uint16_t i = 0; i < 4; i++)
+		set_desc(desc(f), i, BUF_AT + i * 8u, 8, VRING_DESC_F_WRITE, 0);
+	offer(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->m, &f->e), 1);
+	assert_int_equal(le16toh(*avail_event), 1);
+	assert_false(vq_set_notify(&f->vq, false));
+	for (uint16_t i = 1; i < 4; i++)
+		offer(f, i);
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(vq_pop(&f->vq, &f->m, &f->e), 1);
+	/* still 1: the driver, at avail index 4, does not kick */
+	assert_int_equal(le16toh(*avail_event), 1);
+	assert_false(vq_set_notify(&f->vq, true));
+	assert_int_equal(le16toh(*avail_event), 4);
+	/* popping with kicks on asks for the next one again */
+	assert_int_equal(vq_push(&f->vq, 0, 8), 0);
+	set_desc(desc(f), 0, BUF_AT, 8, VRING_DESC_F_WRITE, 0);
+	offer(f, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->m, &f->e), 1);
+	assert_int_equal(le16toh(*avail_event), 5);
+}
+
 static void test_base_and_used_index(void **state)
 {
 	struct fixture *f = *state;
@@ -466,6 +494,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_event_idx, setup_event_idx, teardown),
+		cmocka_unit_test_setup_teardown(test_kicks_stay_off_event_idx, setup_event_idx,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_base_and_used_index, setup, teardown),
 		cmocka_unit_test(test_mem_regions),
 		cmocka_unit_test(test_iov_offsets),
