@@ -9,6 +9,10 @@
 #            system, irq, softirq, steal), and so is an idle stretch of the
 #            same length, subtracted from both. ROUNDS rounds, order
 #            alternating; medians.
+#  perf      the same paths (and backend B's), sampled with `perf record -a'
+#            while they play (the first 500 ms left out): where the CPU
+#            goes, per process and thread kind, in % of all CPUs; finer
+#            than cpu's 10 ms jiffies. ROUNDS rounds, order rotated; medians.
 #  scale     N cards (null ends, each its own backend and adapter) playing at
 #            once, N in SCALE: CPU per card and per second of audio, and the
 #            underruns aplay and the backends reported.
@@ -35,7 +39,7 @@ ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-5}
 SCALE=${SCALE:-1 2 4 8 16}
 STRESS_S=${STRESS_S:-30}
-PARTS=${PARTS:-cpu latency timing scale isolation}
+PARTS=${PARTS:-cpu perf latency timing scale isolation}
 LAT_PERIODS=${LAT_PERIODS:-10 20}
 LAT_BUFFER=${LAT_BUFFER:-8}
 CLICKS=${CLICKS:-20}
@@ -339,9 +343,101 @@ part_timing() {
 	stop_all
 }
 
+# perf_busy PATH ROUND DEV...: play the stream on each DEV at once under
+# `perf record -a' (cpu-clock samples of every CPU), leaving out the first
+# 500 ms (the players' start: alsa-lib loading its configuration); print a
+# line of where the samples fell, in % of all CPUs: busy (everything but
+# the idle task), aplay, the backend's audio threads (snd-io-N), its control
+# threads, the adapter, kernel workers, the rest. ERR when a player failed.
+# (perf comes first: under TCG its own start takes seconds.)
+perf_busy() {
+	local path=$1 r=$2
+	shift 2
+	perf record -q -e cpu-clock -F 1000 -a -D 500 -o "$WORK/perf.data" -- \
+		"$WORK/players.sh" "$@" >>"$WORK/perf-errors.log" 2>&1 || { echo ERR; return 0; }
+	perf report -q -i "$WORK/perf.data" --sort comm --stdio 2>>"$WORK/perf-errors.log" | awk -v path="$path" -v r="$r" '
+		{ v = $1; sub(/%$/, "", v); c = $2 }
+		c == "swapper" { next }
+		{ busy += v }
+		c == "aplay" { a += v; next }
+		c ~ /^snd-io-/ { io += v; next }
+		c ~ /^vhost-user-so/ { ctl += v; next }
+		c ~ /^virtio-loopbac/ { ad += v; next }
+		c ~ /^kworker/ { kw += v; next }
+		{ rest += v }
+		END { printf "perf: %s round %d: busy %.2f aplay %.2f audio %.2f control %.2f adapter %.2f kworkers %.2f rest %.2f\n", path, r, busy, a, io, ctl, ad, kw, rest }'
+}
+
+part_perf() {
+	local card cardb='' r line path paths=(direct two virtio) ncpu
+	command -v perf >/dev/null || fail "perf missing (Debian package linux-perf: make setup)"
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	ncpu=$(nproc)
+	start_card perf playback:hw:Loopback,0,0
+	card=$CARD
+	if [ -n "${BACKEND_B:-}" ]; then
+		BACKEND=$BACKEND_B start_card perfb playback:hw:Loopback,0,3
+		cardb=$CARD
+		paths+=(B)
+	fi
+	# players.sh DEV...: the stream on every DEV at once; fails if one failed.
+	{
+		echo '#!/bin/bash'
+		echo 'p=(); st=0'
+		printf 'for d in "$@"; do aplay -q -D "$d" %s %q & p+=($!); done\n' "${alsa_opts[*]}" "$WORK/play.wav"
+		echo 'for x in "${p[@]}"; do wait "$x" || st=1; done; exit $st'
+	} >"$WORK/players.sh"
+	chmod +x "$WORK/players.sh"
+	say "perf: $ROUNDS rounds of $SECS s, paths ${paths[*]}"
+	: >"$WORK/perf.lines"
+	for r in $(seq "$ROUNDS"); do
+		# rotate the order every round
+		for path in "${paths[@]:$(((r - 1) % ${#paths[@]}))}" "${paths[@]:0:$(((r - 1) % ${#paths[@]}))}"; do
+			case $path in
+			direct) line=$(perf_busy "$path" "$r" hw:Loopback,0,1) ;;
+			two) line=$(perf_busy "$path" "$r" hw:Loopback,0,1 hw:Loopback,0,2) ;;
+			virtio) line=$(perf_busy "$path" "$r" "hw:$card,0") ;;
+			B) line=$(perf_busy "$path" "$r" "hw:$cardb,0") ;;
+			esac
+			say "$line"
+			[ "$line" = ERR ] || echo "$line" >>"$WORK/perf.lines"
+		done
+	done
+	out ""
+	out "### 1b. Where the CPU goes (perf record -a, cpu-clock samples of every CPU while a $SECS s stream plays, its first 500 ms left out; median of $ROUNDS rounds; % of all $ncpu CPUs)"
+	out ""
+	out "| path | busy % | CPU ms per s | ratio to direct | ratio to two writers | aplay | backend audio threads | backend control thread | adapter | kernel workers | rest |"
+	out "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	awk -v ncpu="$ncpu" -v bname="${BACKEND_B:-}" '
+	function med(p, k,   n, i, j, t, a) {
+		n = cnt[p]; for (i = 1; i <= n; i++) a[i] = val[p, k, i]
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function ratio(x, y) { return y > 0 ? sprintf("%.2f", x / y) : "n/a" }
+	{ p = $2; n = ++cnt[p]; for (k = 6; k <= NF; k += 2) val[p, $(k - 1), n] = $k }
+	END {
+		name["direct"] = "aplay -> hw:Loopback (direct)"
+		name["two"] = "two aplays -> hw:Loopback at once (the floor)"
+		name["virtio"] = "aplay -> virtio card -> vhost-user-sound -> hw:Loopback"
+		name["B"] = "the same through backend B (" bname ")"
+		d = med("direct", "busy"); t = med("two", "busy")
+		split("direct two virtio B", order, " ")
+		for (o = 1; o <= 4; o++) {
+			p = order[o]; if (!cnt[p]) continue
+			b = med(p, "busy")
+			printf "| %s | %.2f | %.1f | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", name[p], b,
+				b / 100 * ncpu * 1000, ratio(b, d), ratio(b, t), med(p, "aplay"), med(p, "audio"),
+				med(p, "control"), med(p, "adapter"), med(p, "kworkers"), med(p, "rest")
+		}
+	}' "$WORK/perf.lines" | tee -a "$report"
+	stop_all
+}
+
 for p in $PARTS; do
 	case $p in
 	cpu) part_cpu ;;
+	perf) part_perf ;;
 	scale) part_scale ;;
 	isolation) part_isolation ;;
 	latency) part_latency ;;
