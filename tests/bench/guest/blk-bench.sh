@@ -58,14 +58,16 @@ RES=${OUT:-$WORK/out}
 mkdir -p "$RES/raw"
 rm -f "$RES"/raw/*.json "$RES"/*.vals "$RES"/*.byround "$RES"/*.faults "$RES"/*.cpu "$RES/table.md" "$RES/rounds.txt"
 
-QSD_A='' QSD_B='' QSD_Z='' ADAPTER_PID='' ADAPTER_Z='' DEV_A='' DEV_B='' DEV_Z=''
+# Per configuration (a, z, b): qemu-storage-daemon's pid, the adapter's pid
+# (a, z) and the disk; c's disk is the file.
+declare -A QSD_PID=() ADAPTER_PID=() DISK=([c]=$IMG)
 VDPA_NAME=vlo-bench-vduse
 FAILED=
 
 cleanup() {
 	[ -n "$VDPA_NAME" ] && vdpa dev del "$VDPA_NAME" 2>/dev/null
-	for p in $ADAPTER_PID $ADAPTER_Z $QSD_A $QSD_Z $QSD_B; do kill "$p" 2>/dev/null; done
-	for p in $ADAPTER_PID $ADAPTER_Z $QSD_A $QSD_Z $QSD_B; do
+	for p in "${ADAPTER_PID[@]}" "${QSD_PID[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${ADAPTER_PID[@]}" "${QSD_PID[@]}"; do
 		timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null
 	done
 	true
@@ -101,10 +103,10 @@ check_size() { # DEV
 # never run I/O at the same time).
 qsd_blockdev="file,node-name=file0,filename=$IMG,locking=off"
 
-# virtio-loopback: CFG a (bounced) or z (--zero-copy); sets QSD_x, the
-# adapter's pid and DEV_x.
+# virtio-loopback: CFG a (bounced) or z (--zero-copy); sets QSD_PID,
+# ADAPTER_PID and DISK of CFG.
 setup_lo() { # CFG [ADAPTER OPTION]
-	local cfg=$1 before sock=$WORK/vhost-user-blk-$1.sock qsd adapter dev
+	local cfg=$1 before sock=$WORK/vhost-user-blk-$1.sock
 	[ -r "$KO" ] || { warn "$KO missing: make all"; return 1; }
 	[ -x "$ADAPTER" ] || { warn "$ADAPTER missing: make all"; return 1; }
 	modprobe virtio_ring 2>/dev/null
@@ -114,17 +116,15 @@ setup_lo() { # CFG [ADAPTER OPTION]
 	qemu-storage-daemon --blockdev "${qsd_blockdev/node-name=file0/node-name=file-$cfg}" \
 		--export "type=vhost-user-blk,id=exp-$cfg,node-name=file-$cfg,writable=on,num-queues=1,addr.type=unix,addr.path=$sock" \
 		>"$WORK/qsd-$cfg.log" 2>&1 &
-	qsd=$!
-	if [ "$cfg" = z ]; then QSD_Z=$qsd; else QSD_A=$qsd; fi
+	QSD_PID[$cfg]=$!
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 	[ -S "$sock" ] || { warn "qemu-storage-daemon (vhost-user-blk, $cfg) made no socket"; cat "$WORK/qsd-$cfg.log" >&2; return 1; }
 	before=$(vd_list)
 	"$ADAPTER" --device blk --socket-path "$sock" --queue-size 256 ${2:+"$2"} >"$WORK/adapter-$cfg.log" 2>&1 &
-	adapter=$!
-	if [ "$cfg" = z ]; then ADAPTER_Z=$adapter; else ADAPTER_PID=$adapter; fi
-	dev=$(wait_new_vd "$before") || { warn "no /dev/vdX from the adapter ($cfg)"; cat "$WORK/adapter-$cfg.log" >&2; return 1; }
-	if [ "$cfg" = z ]; then DEV_Z=$dev; else DEV_A=$dev; fi
-	check_size "$dev"
+	ADAPTER_PID[$cfg]=$!
+	DISK[$cfg]=$(wait_new_vd "$before") ||
+		{ warn "no /dev/vdX from the adapter ($cfg)"; cat "$WORK/adapter-$cfg.log" >&2; return 1; }
+	check_size "${DISK[$cfg]}"
 }
 
 setup_b() {
@@ -134,13 +134,13 @@ setup_b() {
 	qemu-storage-daemon --blockdev "$qsd_blockdev" \
 		--export "type=vduse-blk,id=exp-b,node-name=file0,name=$VDPA_NAME,writable=on,num-queues=1,queue-size=256" \
 		>"$WORK/qsd-b.log" 2>&1 &
-	QSD_B=$!
+	QSD_PID[b]=$!
 	for _ in $(seq 100); do [ -e "/dev/vduse/$VDPA_NAME" ] && break; sleep 0.1; done
 	[ -e "/dev/vduse/$VDPA_NAME" ] || { warn "qemu-storage-daemon (vduse-blk) made no /dev/vduse/$VDPA_NAME"; cat "$WORK/qsd-b.log" >&2; return 1; }
 	before=$(vd_list)
 	timeout 20 vdpa dev add name "$VDPA_NAME" mgmtdev vduse || { warn "vdpa dev add"; return 1; }
-	DEV_B=$(wait_new_vd "$before") || { warn "no /dev/vdX from VDUSE"; DEV_B=; return 1; }
-	check_size "$DEV_B"
+	DISK[b]=$(wait_new_vd "$before") || { warn "no /dev/vdX from VDUSE"; unset 'DISK[b]'; return 1; }
+	check_size "${DISK[b]}"
 }
 
 # --- workloads: name, fio arguments, the JSON section, the value, the unit
@@ -165,8 +165,8 @@ fio_value() { # FILE read|write bw|iops
 	' "$1"
 }
 
-dev_of() { case "$1" in a) echo "$DEV_A" ;; z) echo "$DEV_Z" ;; b) echo "$DEV_B" ;; c) echo "$IMG" ;; esac; }
-qsd_of() { case "$1" in a) echo "$QSD_A" ;; z) echo "$QSD_Z" ;; b) echo "$QSD_B" ;; esac; }
+dev_of() { echo "${DISK[$1]:-}"; }
+qsd_of() { echo "${QSD_PID[$1]:-}"; }
 
 # The cost in the backend: qemu-storage-daemon's page faults (minor+major)
 # and CPU ticks (user+system, all threads), and the disk's completed
@@ -221,9 +221,9 @@ fio --name=prefill --filename="$IMG" --rw=write --bs=1M --size=${SIZE_MB}M --dir
 	{ warn "prefill"; cat "$WORK/prefill.out" >&2; exit 1; }
 
 CFGS=
-if setup_lo a; then CFGS="$CFGS a"; say "a: $DEV_A (virtio-loopback + qemu-storage-daemon vhost-user-blk)"; else FAILED="$FAILED a"; fi
-if setup_lo z --zero-copy; then CFGS="$CFGS z"; say "z: $DEV_Z (as a, adapter --zero-copy)"; else FAILED="$FAILED z"; fi
-if setup_b; then CFGS="$CFGS b"; say "b: $DEV_B (VDUSE + qemu-storage-daemon vduse-blk)"; else FAILED="$FAILED b"; fi
+if setup_lo a; then CFGS="$CFGS a"; say "a: ${DISK[a]} (virtio-loopback + qemu-storage-daemon vhost-user-blk)"; else FAILED="$FAILED a"; fi
+if setup_lo z --zero-copy; then CFGS="$CFGS z"; say "z: ${DISK[z]} (as a, adapter --zero-copy)"; else FAILED="$FAILED z"; fi
+if setup_b; then CFGS="$CFGS b"; say "b: ${DISK[b]} (VDUSE + qemu-storage-daemon vduse-blk)"; else FAILED="$FAILED b"; fi
 CFGS="$CFGS c"; say "c: $IMG (tmpfs file)"
 say "fio: libaio, direct=1, iodepth=$IODEPTH, ${RUNTIME}s (+${RAMP}s ramp) per run, $ROUNDS rounds"
 
@@ -323,12 +323,12 @@ echo
 cat "$RES/table.md"
 
 # --- tear-down, so that a kernel complaint on the way out is seen too
-if [ -n "$DEV_B" ]; then
+if [ -n "${DISK[b]:-}" ]; then
 	timeout 20 vdpa dev del "$VDPA_NAME" || warn "vdpa dev del"
 fi
 VDPA_NAME=
 cleanup
-QSD_A='' QSD_B='' QSD_Z='' ADAPTER_PID='' ADAPTER_Z=''
+QSD_PID=() ADAPTER_PID=()
 if grep -q '^virtio_loopback ' /proc/modules; then
 	for _ in $(seq 50); do rmmod virtio_loopback 2>/dev/null && break; sleep 0.2; done
 	grep -q "^virtio_loopback " /proc/modules && { warn "rmmod virtio_loopback failed"; FAILED="$FAILED a(unload)"; }
