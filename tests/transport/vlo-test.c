@@ -1651,44 +1651,52 @@ static void bound_cycle(int ctl, int i)
 	rng_release(&r);
 }
 
-/* Slab and MemAvailable around @n calls of @cycle; dies on growth. */
+/* What a leak would grow: slab caches, vmalloc areas, Slab, MemAvailable. */
+struct mem_state {
+	struct slabs slabs;
+	long vmalloc, slab, avail;
+};
+
+static void read_mem_state(struct mem_state *m)
+{
+	settle();
+	read_slabs(&m->slabs);
+	m->vmalloc = vmalloc_busy();
+	m->slab = meminfo("Slab");
+	m->avail = meminfo("MemAvailable");
+}
+
+/* The memory state around @n calls of @cycle; dies on growth. */
 static void leak_check(const char *what, void (*cycle)(int ctl, int i), int ctl, int n)
 {
-	static struct slabs s0, s1;
-	long slab0, avail0, slab1, avail1, grown, vm0, vm1;
+	static struct mem_state m0, m1;
 	const char *cache;
+	long grown;
 	int i;
 
 	/* Warm up caches so that the comparison sees leaks, not growth. */
 	for (i = 0; i < 20; i++)
 		cycle(ctl, i);
-	settle();
-	read_slabs(&s0);
-	vm0 = vmalloc_busy();
-	slab0 = meminfo("Slab");
-	avail0 = meminfo("MemAvailable");
+	read_mem_state(&m0);
 	for (i = 0; i < n; i++)
 		cycle(ctl, i);
-	settle();
-	read_slabs(&s1);
-	vm1 = vmalloc_busy();
-	slab1 = meminfo("Slab");
-	avail1 = meminfo("MemAvailable");
-	grown = most_grown(&s0, &s1, &cache);
+	read_mem_state(&m1);
+	grown = most_grown(&m0.slabs, &m1.slabs, &cache);
 	printf("cycles: %d %s; Slab %ld -> %ld kB, MemAvailable %ld -> %ld kB, most grown cache %s +%ld objects, vmalloc areas %ld -> %ld\n",
-	       n, what, slab0, slab1, avail0, avail1, cache, grown, vm0, vm1);
+	       n, what, m0.slab, m1.slab, m0.avail, m1.avail, cache, grown, m0.vmalloc, m1.vmalloc);
 	/*
 	 * One object leaked per cycle is n more in use in its cache; per-CPU
 	 * slabs make a few dozen objects of noise. Bigger leaks show in kB.
 	 */
 	if (grown >= n * 9 / 10)
 		die("%s: %ld more %s objects in use after %d cycles", what, grown, cache, n);
-	if (vm1 - vm0 >= n * 9 / 10)
-		die("%s: %ld more vmalloc areas in use after %d cycles", what, vm1 - vm0, n);
-	if (slab1 - slab0 > 1024)
-		die("%s: Slab grew by %ld kB over %d cycles", what, slab1 - slab0, n);
-	if (avail0 - avail1 > 4096)
-		die("%s: MemAvailable fell by %ld kB over %d cycles", what, avail0 - avail1, n);
+	if (m1.vmalloc - m0.vmalloc >= n * 9 / 10)
+		die("%s: %ld more vmalloc areas in use after %d cycles", what,
+		    m1.vmalloc - m0.vmalloc, n);
+	if (m1.slab - m0.slab > 1024)
+		die("%s: Slab grew by %ld kB over %d cycles", what, m1.slab - m0.slab, n);
+	if (m0.avail - m1.avail > 4096)
+		die("%s: MemAvailable fell by %ld kB over %d cycles", what, m0.avail - m1.avail, n);
 }
 
 /*
