@@ -27,7 +27,7 @@ struct cli_device {
 	const char *socket_path;
 	const char *label;		/* --label, NULL if none */
 	int stall_ms;			/* --stall-timeout-ms; -1: the type's default */
-	bool zero_copy;			/* --zero-copy */
+	bool zero_copy;			/* --zero-copy; blk's default */
 };
 
 struct cli {

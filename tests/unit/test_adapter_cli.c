@@ -71,12 +71,19 @@ static void test_good(void **state)
 	assert_int_equal(PARSE("--device", "rng", "--socket-path", "/s", "--stall-timeout-ms",
 			       "1000"), 0);
 	assert_int_equal(c.dev[0].stall_ms, 1000);
-	/* --zero-copy belongs to the device before it */
-	assert_false(c.dev[0].zero_copy);
-	assert_int_equal(PARSE("--device", "blk", "--socket-path", "/s", "--zero-copy",
-			       "--device", "rng", "--socket-path", "/t"), 0);
+	/* zero-copy: blk's default only; the options belong to the device before them */
+	assert_false(c.dev[0].zero_copy);	/* rng */
+	assert_int_equal(PARSE("--device", "sound", "--socket-path", "/s", "--zero-copy",
+			       "--device", "rng", "--socket-path", "/t", "--device", "blk",
+			       "--socket-path", "/u", "--device", "2", "--socket-path", "/v"), 0);
 	assert_true(c.dev[0].zero_copy);
 	assert_false(c.dev[1].zero_copy);
+	assert_true(c.dev[2].zero_copy);
+	assert_true(c.dev[3].zero_copy);
+	assert_int_equal(PARSE("--device", "blk", "--socket-path", "/s", "--no-zero-copy",
+			       "--device", "blk", "--socket-path", "/t"), 0);
+	assert_false(c.dev[0].zero_copy);
+	assert_true(c.dev[1].zero_copy);
 }
 
 static void test_bad(void **state)
@@ -105,6 +112,9 @@ static void test_bad(void **state)
 	expect_err(PARSE("--zero-copy", "--device", "blk", "--socket-path", "/s"),
 		   "before any --device");
 	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--zero-copy=1"), "no value");
+	expect_err(PARSE("--no-zero-copy", "--device", "blk", "--socket-path", "/s"),
+		   "before any --device");
+	expect_err(PARSE("--device", "blk", "--socket-path", "/s", "--no-zero-copy=1"), "no value");
 	expect_err(PARSE("--label", "x", "--device", "blk", "--socket-path", "/s"), "before any --device");
 	expect_err(PARSE("--device", "sound", "--socket-path", "/s", "--stall-timeout-ms", "1000"),
 		   "blk and rng only");

@@ -5,17 +5,21 @@
 # adapter stops, the disk goes away, --reconnect brings it back after the
 # backend returns, one adapter serves two devices, and the module unloads.
 #
-# Usage: blk-qsd.sh [--zero-copy]
-#   --zero-copy  every adapter runs with --zero-copy (VLO_CREATE_F_ZERO_COPY:
-#                whole-page buffers the device reads are mapped directly,
-#                a shadow used ring); the kernel log must then not show a
-#                direct buffer unmapped before its completion.
+# Usage: blk-qsd.sh [--zero-copy | --no-zero-copy]
+#   (none)          the adapter's default for blk: zero-copy
+#                   (VLO_CREATE_F_ZERO_COPY: whole-page buffers the device
+#                   reads are mapped directly, a shadow used ring); the
+#                   kernel log must not show a direct buffer unmapped
+#                   before its completion
+#   --zero-copy     the same, asked for explicitly
+#   --no-zero-copy  every adapter bounces every buffer
 . "$(dirname "$0")/blk-qsd-lib.sh"
 
 MODE=()
 case "${1:-}" in
 '') ;;
 --zero-copy) MODE=(--zero-copy); me="$me (zero-copy)" ;;
+--no-zero-copy) MODE=(--no-zero-copy); me="$me (bounced)" ;;
 *) fail "unknown argument '$1'" ;;
 esac
 
@@ -105,7 +109,7 @@ QSD2_PID=$!
 for _ in $(seq 100); do [ -S "$SOCK2" ] && break; sleep 0.1; done
 [ -S "$SOCK2" ] || fail "the second qemu-storage-daemon did not create $SOCK2"
 before=$(vd_list)
-"$ADAPTER" --device blk --socket-path "$SOCK" "${MODE[@]}" --device blk --socket-path "$SOCK2" \
+"$ADAPTER" --device blk --socket-path "$SOCK" "${MODE[@]}" --device blk --socket-path "$SOCK2" "${MODE[@]}" \
 	>>"$WORK/adapter.log" 2>&1 &
 ADAPTER_PID=$!
 VD64='' VD32=''
