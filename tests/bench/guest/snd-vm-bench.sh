@@ -14,7 +14,8 @@
 #            goes, per process and thread kind, in % of all CPUs; finer
 #            than cpu's 10 ms jiffies. ROUNDS rounds, order rotated; medians.
 #  scale     N cards (null ends, each its own backend and adapter) playing at
-#            once, N in SCALE: CPU per card and per second of audio, and the
+#            once, N in SCALE: CPU per card and per second of audio (jiffies
+#            of the whole run, and perf samples of its steady state), and the
 #            underruns aplay and the backends reported.
 #  isolation two zones on hw:Loopback,0,2 and 0,3 play for STRESS_S seconds
 #            while stress-ng hogs every CPU: "rt" has SCHED_FIFO audio threads
@@ -56,6 +57,7 @@ report=$WORK/table.md
 
 modprobe snd-aloop pcm_substreams=8 || fail "modprobe snd-aloop"
 load_module
+say "module: $KO ($(sha256sum <"$KO" | cut -c1-12))"
 "$TOOLS/wavgen" "${fmt[@]}" -d "$SECS" --seed 1 "$WORK/play.wav"
 
 out() { echo "$*" | tee -a "$report"; }
@@ -99,7 +101,7 @@ part_cpu() {
 	if [ -n "${BACKEND_B:-}" ]; then
 		# The same path through another build of the backend (0,3: free
 		# during this part).
-		BACKEND=$BACKEND_B start_card cpub playback:hw:Loopback,0,3
+		BACKEND=$BACKEND_B BACKEND_WRAP=${PIN_B:+taskset -c $PIN_B} start_card cpub playback:hw:Loopback,0,3
 		cardb=$CARD
 		say "cpu: backend B is $BACKEND_B (card $cardb)"
 	fi
@@ -141,7 +143,7 @@ part_cpu() {
 	out "| path | CPU ms per s of audio | minus idle | ratio to direct | ratio to two writers |"
 	out "| --- | ---: | ---: | ---: | ---: |"
 	awk -v d="$dm" -v v="$vm" -v i="$im" -v t="$tm" -v b="$bm" -v hz="$HZ" -v s="$SECS" \
-		-v bname="${BACKEND_B:-}" '
+		-v bname="${BACKEND_B:-}${PIN_B:+, on CPU $PIN_B}" '
 	function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
 	BEGIN {
 		dn = (d - i) / hz / s * 1000; vn = (v - i) / hz / s * 1000
@@ -161,8 +163,14 @@ part_cpu() {
 }
 
 part_scale() {
-	local n max=0 k cards=() b0 b1 t0 t1 pids x0 x1 aruns errs
+	local n max=0 k cards=() b0 b1 t0 t1 pids x0 x1 aruns errs busy ncpu win
 	for n in $SCALE; do [ "$n" -gt "$max" ] && max=$n; done
+	command -v perf >/dev/null || fail "perf missing (Debian package linux-perf: make setup)"
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	ncpu=$(nproc)
+	# The sampled window: the streams' steady state, from 0.5 s after the
+	# aplays start to 0.5 s before they end.
+	win=$(awk -v s="$SECS" 'BEGIN { print (s > 2 ? s - 1 : 1) }')
 	say "scale: starting $max cards"
 	for k in $(seq "$max"); do
 		start_card "s$k" playback:null
@@ -171,8 +179,8 @@ part_scale() {
 	out ""
 	out "### 4. Cards playing at once (null ends, $SECS s each)"
 	out ""
-	out "| cards | CPU ms per card per s of audio | wall s | aplay underruns | aplay errors | backend underruns |"
-	out "| ---: | ---: | ---: | ---: | ---: | ---: |"
+	out "| cards | CPU ms per card per s of audio | sampled: CPU ms per card per s | wall s | aplay underruns | aplay errors | backend underruns |"
+	out "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for n in $SCALE; do
 		rm -f "$WORK"/aplay-s*.log
 		x0=$(underruns_in "$WORK"/s*.log)
@@ -183,14 +191,19 @@ part_scale() {
 				>"$WORK/aplay-s$k.log" 2>&1 &
 			pids+=($!)
 		done
+		# jiffies count each aplay's start too; perf samples the steady state
+		sleep 0.5
+		busy=$(perf record -q -e cpu-clock -F 1000 -a -o "$WORK/perf.data" -- sleep "$win" \
+			>>"$WORK/perf-errors.log" 2>&1 && perf_split "scale-$n" 1 | awk '{ print $6 }') || busy=
 		errs=0
 		for k in "${pids[@]}"; do wait "$k" || errs=$((errs + 1)); done
 		b1=$(busy) t1=$(date +%s.%N)
 		x1=$(underruns_in "$WORK"/s*.log)
 		aruns=$(underruns_in "$WORK"/aplay-s*.log)
 		awk -v n="$n" -v b=$((b1 - b0)) -v hz="$HZ" -v s="$SECS" -v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-			-v a="$aruns" -v e="$errs" -v x=$((x1 - x0)) \
-			'BEGIN { printf "| %d | %.1f | %.2f | %d | %d | %d |\n", n, b / hz / n / s * 1000, w, a, e, x }' |
+			-v a="$aruns" -v e="$errs" -v x=$((x1 - x0)) -v p="$busy" -v ncpu="$ncpu" \
+			'BEGIN { printf "| %d | %.1f | %s | %.2f | %d | %d | %d |\n", n, b / hz / n / s * 1000,
+				p == "" ? "n/a" : sprintf("%.1f", p / 100 * ncpu * 1000 / n), w, a, e, x }' |
 			tee -a "$report"
 	done
 	stop_all
@@ -355,6 +368,13 @@ perf_busy() {
 	shift 2
 	perf record -q -e cpu-clock -F 1000 -a -D 500 -o "$WORK/perf.data" -- \
 		"$WORK/players.sh" "$@" >>"$WORK/perf-errors.log" 2>&1 || { echo ERR; return 0; }
+	perf_split "$path" "$r"
+}
+
+# perf_split PATH ROUND: $WORK/perf.data as one line: % of all CPUs busy,
+# and its split by process and thread kind.
+perf_split() {
+	local path=$1 r=$2
 	perf report -q -i "$WORK/perf.data" --sort comm --stdio 2>>"$WORK/perf-errors.log" | awk -v path="$path" -v r="$r" '
 		{ v = $1; sub(/%$/, "", v); c = $2 }
 		c == "swapper" { next }
@@ -376,7 +396,7 @@ part_perf() {
 	start_card perf playback:hw:Loopback,0,0
 	card=$CARD
 	if [ -n "${BACKEND_B:-}" ]; then
-		BACKEND=$BACKEND_B start_card perfb playback:hw:Loopback,0,3
+		BACKEND=$BACKEND_B BACKEND_WRAP=${PIN_B:+taskset -c $PIN_B} start_card perfb playback:hw:Loopback,0,3
 		cardb=$CARD
 		paths+=(B)
 	fi
@@ -408,7 +428,7 @@ part_perf() {
 	out ""
 	out "| path | busy % | CPU ms per s | ratio to direct | ratio to two writers | aplay | backend audio threads | backend control thread | adapter | kernel workers | rest |"
 	out "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-	awk -v ncpu="$ncpu" -v bname="${BACKEND_B:-}" '
+	awk -v ncpu="$ncpu" -v bname="${BACKEND_B:-}${PIN_B:+, on CPU $PIN_B}" '
 	function med(p, k,   n, i, j, t, a) {
 		n = cnt[p]; for (i = 1; i <= n; i++) a[i] = val[p, k, i]
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
