@@ -258,7 +258,13 @@ static void vlo_zap_work(struct work_struct *work)
 	}
 }
 
-/* Unmap may run in atomic context, where zapping is impossible: defer. */
+/*
+ * Unmap may run in atomic context, where zapping is impossible: defer.
+ * The work runs on this CPU. A completion's unmap runs in the backend's
+ * write of its call eventfd, so this is the backend's CPU: its mm is still
+ * loaded there and the zap's TLB flush is local, with no IPI to a CPU of
+ * another zone, when the backend is pinned to one CPU.
+ */
 static void vlo_zap_later(struct vlo_dev *vlo, struct vlo_map *m)
 {
 	unsigned long flags;
@@ -266,7 +272,7 @@ static void vlo_zap_later(struct vlo_dev *vlo, struct vlo_map *m)
 	spin_lock_irqsave(&vlo->map_lock, flags);
 	list_add_tail(&m->zap, &vlo->zaps);
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
-	queue_work(system_unbound_wq, &vlo->zap_work);
+	queue_work(system_wq, &vlo->zap_work);
 }
 
 /*
