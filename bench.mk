@@ -30,10 +30,12 @@ $(SND_MICRO): $(SND_MICRO_SRCS) tests/bench/snd_front.h $(VHU_LIB) \
 SND_LATENCY = $(BENCH_DIR)/snd-latency
 SND_PERIOD = $(BENCH_DIR)/snd-period
 
-$(SND_LATENCY) $(SND_PERIOD): $(BENCH_DIR)/%: tests/bench/%.c tests/bench/bench_pcm.c \
-		tests/bench/bench_pcm.h | setup
+SND_TIMING_SRCS = tests/bench/bench_pcm.c tests/bench/bench_opts.c
+
+$(SND_LATENCY) $(SND_PERIOD): $(BENCH_DIR)/%: tests/bench/%.c $(SND_TIMING_SRCS) \
+		tests/bench/bench_pcm.h tests/bench/bench_opts.h | setup
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/bench/bench_pcm.c -lasound
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SND_TIMING_SRCS) -lasound
 
 .PHONY: bench-progs
 bench-progs: $(SND_MICRO) $(SND_LATENCY) $(SND_PERIOD)

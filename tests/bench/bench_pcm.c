@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* Opening a PCM for the timing benchmarks: see bench_pcm.h. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -65,17 +64,4 @@ uint64_t bench_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-int bench_uint_arg(const char *s, unsigned int *v)
-{
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(s, &end, 10);
-	if (errno || *end || !x || x > 100000)
-		return -1;
-	*v = (unsigned int)x;
-	return 0;
 }

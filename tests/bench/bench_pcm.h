@@ -27,9 +27,6 @@
 snd_pcm_t *bench_pcm_open(const char *name, snd_pcm_stream_t stream, int mode,
 			  snd_pcm_uframes_t period, unsigned int periods);
 
-/* An option's value: a whole number 1..100000 into *v; -1 otherwise. */
-int bench_uint_arg(const char *s, unsigned int *v);
-
 /* A status timestamp in ns. */
 uint64_t bench_ts_ns(const snd_htimestamp_t *ts);
 uint64_t bench_now_ns(void);

@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_opts.h"
 #include "bench_pcm.h"
 
 #define CLICK_LEVEL 30000
@@ -114,35 +115,19 @@ static void usage(FILE *f)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option longs[] = {
-		{ "period-ms", required_argument, NULL, 'p' },
-		{ "periods", required_argument, NULL, 'n' },
-		{ "clicks", required_argument, NULL, 'c' },
-		{ "gap-ms", required_argument, NULL, 'g' },
-		{ "settle-ms", required_argument, NULL, 's' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct bench_opt opts[] = {
+		{ "period-ms", &o->period_ms },
+		{ "periods", &o->periods },
+		{ "clicks", &o->clicks },
+		{ "gap-ms", &o->gap_ms },
+		{ "settle-ms", &o->settle_ms },
+		{ "timeout", &o->timeout_s },
+		{ NULL, NULL },
 	};
-	int c;
 
 	*o = (struct opts){ 10, 4, 20, 200, 500, 60, NULL, NULL };
-	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-		unsigned int *v;
-
-		switch (c) {
-		case 'p': v = &o->period_ms; break;
-		case 'n': v = &o->periods; break;
-		case 'c': v = &o->clicks; break;
-		case 'g': v = &o->gap_ms; break;
-		case 's': v = &o->settle_ms; break;
-		case 't': v = &o->timeout_s; break;
-		case 'h': usage(stdout); exit(0);
-		default: return -1;
-		}
-		if (bench_uint_arg(optarg, v))
-			return -1;
-	}
+	if (bench_parse_opts(argc, argv, opts, usage))
+		return -1;
 	if (argc - optind != 2 || o->periods < 2 || o->gap_ms % o->period_ms ||
 	    o->settle_ms % o->period_ms || o->gap_ms < 2 * o->period_ms)
 		return -1;

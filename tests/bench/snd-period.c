@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_opts.h"
 #include "bench_pcm.h"
 
 #define MAX_FDS 4
@@ -63,31 +64,17 @@ static void usage(FILE *f)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option longs[] = {
-		{ "period-ms", required_argument, NULL, 'p' },
-		{ "periods", required_argument, NULL, 'n' },
-		{ "secs", required_argument, NULL, 's' },
-		{ "settle-ms", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct bench_opt opts[] = {
+		{ "period-ms", &o->period_ms },
+		{ "periods", &o->periods },
+		{ "secs", &o->secs },
+		{ "settle-ms", &o->settle_ms },
+		{ NULL, NULL },
 	};
-	int c;
 
 	*o = (struct opts){ 10, 16, 10, 500, NULL };
-	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-		unsigned int *v;
-
-		switch (c) {
-		case 'p': v = &o->period_ms; break;
-		case 'n': v = &o->periods; break;
-		case 's': v = &o->secs; break;
-		case 'w': v = &o->settle_ms; break;
-		case 'h': usage(stdout); exit(0);
-		default: return -1;
-		}
-		if (bench_uint_arg(optarg, v))
-			return -1;
-	}
+	if (bench_parse_opts(argc, argv, opts, usage))
+		return -1;
 	if (argc - optind != 1 || o->periods < 2)
 		return -1;
 	o->pcm = argv[optind];

@@ -32,6 +32,7 @@ set -euo pipefail
 REPO=${VLO_REPO:-$(cd "$(dirname "$0")/../../.." && pwd -P)}
 TOOLS=$REPO/build/tests/tools
 . "$REPO/tests/e2e/guest/alsa-capture.sh"
+. "$REPO/tests/e2e/guest/task-sched.sh"
 ZONES=(driver rear chimes)	# substreams 0, 1, 2 of the bench's snd-aloop
 UP_MAX=${UP_MAX:-240}		# seconds from systemd's start until every zone is up
 RECOVER_MAX=${RECOVER_MAX:-60}	# seconds from SIGKILL until the zone plays again
@@ -125,26 +126,7 @@ say "vlo-zoned active; zonectl list:"
 printf '    %s\n' "${list//$'\n'/$'\n    '}"
 
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
-# zone_ok PID CPUS POLICY(0 other, 1 fifo, 2 rr) PRIO NICE: every thread of PID has
-# them (nice only for policy 0); else prints the first thread that has not.
-zone_ok() {
-	local pid=$1 cpus=$2 pol=$3 prio=$4 nice=$5 t st c k v f n=0
-	for t in /proc/"$pid"/task/*; do
-		read -r st <"$t/stat" 2>/dev/null || continue
-		c=
-		while IFS=$'\t' read -r k v; do
-			[ "$k" = Cpus_allowed_list: ] && { c=$v; break; }
-		done <"$t/status" 2>/dev/null
-		read -ra f <<<"${st##*) }"	# stat fields from 3 on: field N is f[N-3]
-		if [ "$c" != "$cpus" ] || [ "${f[38]}" != "$pol" ] || [ "${f[37]}" != "$prio" ] ||
-			{ [ "$pol" = 0 ] && [ "${f[16]}" != "$nice" ]; }; then
-			echo "thread ${t##*/}: cpus $c policy ${f[38]} rt_priority ${f[37]} nice ${f[16]}"
-			return 1
-		fi
-		n=$((n + 1))
-	done
-	[ "$n" -gt 0 ] || { echo "no threads (pid $pid gone)"; return 1; }
-}
+# zone_ok: task-sched.sh
 # zone_wait MS ZONE CPUS POLICY PRIO NICE: polls the zone's backend (its pid
 # read again each time: it may be restarting) until zone_ok; WAITED in ms.
 zone_wait() {

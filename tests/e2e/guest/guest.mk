@@ -24,13 +24,14 @@ E2E_GUEST_DIR = $(BUILD)/tests/e2e
 # rule of the including Makefile.
 E2E_GUEST_OBJ = $(E2E_GUEST_DIR)/obj
 E2E_GUEST_PROGS = $(E2E_GUEST_DIR)/snd-pace $(E2E_GUEST_DIR)/snd-pause
-E2E_GUEST_COMMON = $(E2E_GUEST_OBJ)/snd_play.o $(E2E_GUEST_OBJ)/wav.o
+E2E_GUEST_COMMON = $(E2E_GUEST_OBJ)/snd_play.o $(E2E_GUEST_OBJ)/num_opts.o $(E2E_GUEST_OBJ)/wav.o
 
 .PHONY: e2e-guest-progs
 all: e2e-guest-progs
 e2e-guest-progs: $(E2E_GUEST_PROGS)
 
-$(E2E_GUEST_OBJ)/%.o: $(E2E_GUEST_SRC)/%.c $(E2E_GUEST_SRC)/snd_play.h tests/tools/wav.h
+$(E2E_GUEST_OBJ)/%.o: $(E2E_GUEST_SRC)/%.c $(E2E_GUEST_SRC)/snd_play.h $(E2E_GUEST_SRC)/num_opts.h \
+		tests/tools/wav.h
 	@mkdir -p $(@D)
 	$(CC) $(E2E_CFLAGS) -Itests/tools -c -o $@ $<
 

@@ -27,6 +27,7 @@ RESCAN_MAX=${RESCAN_MAX:-1000}	# ms for a new thread or backend to be handled
 WORK=$(mktemp -d /tmp/policy.XXXXXX)
 me=$(basename "$0")
 PIDS=()
+. "$REPO/tests/e2e/guest/task-sched.sh"
 
 say() { echo "$me: $*"; }
 fail() {
@@ -113,26 +114,7 @@ EOF
 }
 write_conf "sched.priority = 60"
 
-# zone_ok PID CPUS POLICY(0 other,1 fifo,2 rr) PRIO NICE: every thread of PID
-# is there (nice only checked for policy 0); prints the first mismatch.
-zone_ok() {
-	local pid=$1 cpus=$2 pol=$3 prio=$4 nice=$5 t st c k v f
-	for t in /proc/"$pid"/task/*; do
-		# bash builtins only: one pass over all threads takes milliseconds.
-		read -r st <"$t/stat" 2>/dev/null || continue
-		c=
-		while IFS=$'\t' read -r k v; do
-			[ "$k" = Cpus_allowed_list: ] && { c=$v; break; }
-		done <"$t/status" 2>/dev/null
-		f=(${st##*) })	# fields from 3 on: field N is f[N-3]
-		if [ "$c" != "$cpus" ] || [ "${f[38]}" != "$pol" ] || [ "${f[37]}" != "$prio" ] ||
-			{ [ "$pol" = 0 ] && [ "${f[16]}" != "$nice" ]; }; then
-			echo "thread ${t##*/}: cpus $c policy ${f[38]} rt_priority ${f[37]} nice ${f[16]}"
-			return 1
-		fi
-	done
-	return 0
-}
+# zone_ok: task-sched.sh
 # expect NAME PID CPUS POLICY PRIO NICE: at once, no waiting.
 expect() {
 	local why

@@ -63,7 +63,8 @@ start_pipewire() {
 	mkdir -p /etc/wireplumber/main.lua.d /etc/wireplumber/bluetooth.lua.d "$XDG_RUNTIME_DIR"
 	chmod 700 "$XDG_RUNTIME_DIR"
 	cp "$REPO/pipewire-conf/wireplumber-0.4/main.lua.d/51-vlo-zones.lua" /etc/wireplumber/main.lua.d/
-	cp "$REPO/tests/e2e/guest/pw-bench-rules.lua" /etc/wireplumber/main.lua.d/52-vlo-bench.lua
+	cp "$REPO/units/etc/wireplumber/main.lua.d/52-vlo-bench.lua" /etc/wireplumber/main.lua.d/
+	cp "$REPO/tests/e2e/guest/pw-bench-rules.lua" /etc/wireplumber/main.lua.d/53-vlo-bench-guest.lua
 	cp "$REPO/tests/e2e/guest/pw-bench-bluetooth.lua" /etc/wireplumber/bluetooth.lua.d/52-vlo-bench.lua
 	# WirePlumber 0.4 gives up without a session bus (its portal and
 	# reservation plugins): a private one, as a desktop session has.

@@ -5,6 +5,7 @@ set -euo pipefail
 REPO=${VLO_REPO:-$(cd "$(dirname "$0")/../../.." && pwd -P)}
 KO=${VLO_KO:-$REPO/build/driver-$(uname -r)/virtio_loopback.ko}
 . "$(dirname "${BASH_SOURCE[0]}")/vlo-module.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/task-sched.sh"
 ADAPTER=$REPO/build/adapter/virtio-loopback-adapter
 # SND_BACKEND: another build of the backend (e.g. a deliberately broken one,
 # to see a test fail: tests/vm/run -- env SND_BACKEND=... tests/e2e/guest/...).
@@ -106,17 +107,14 @@ start_card() {
 
 # check_sched PID PRIO: every thread of process PID runs SCHED_FIFO at PRIO
 # (PRIO 0: every thread SCHED_OTHER), and there are at least MIN threads
-# (default 1); read from /proc/PID/task/*/stat (fields 40 and 41).
+# (default 1); read with task_sched (task-sched.sh).
 check_sched() {
-	local pid=$1 prio=$2 min=${3:-1} st rest n=0 want
+	local pid=$1 prio=$2 min=${3:-1} t n=0 want
 	want=$([ "$prio" = 0 ] && echo "0 0" || echo "$prio 1")
-	for st in /proc/"$pid"/task/*/stat; do
-		rest=$(cat "$st" 2>/dev/null) || continue	# a thread that just ended
-		rest=${rest##*) }
-		# shellcheck disable=SC2086 # the fields after "(comm) "
-		set -- $rest
-		[ "${38} ${39}" = "$want" ] ||
-			fail "thread $(basename "$(dirname "$st")") of $pid: rt_priority/policy ${38} ${39}, want $want"
+	for t in /proc/"$pid"/task/*; do
+		task_sched "$t" || continue	# a thread that just ended
+		[ "$TASK_PRIO $TASK_POLICY" = "$want" ] ||
+			fail "thread ${t##*/} of $pid: rt_priority/policy $TASK_PRIO $TASK_POLICY, want $want"
 		n=$((n + 1))
 	done
 	[ "$n" -ge "$min" ] || fail "process $pid has $n thread(s), want at least $min"

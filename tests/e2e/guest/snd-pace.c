@@ -50,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "num_opts.h"
 #include "snd_play.h"
 
 static void usage(FILE *f)
@@ -328,27 +329,13 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	double v;
 	int c;
-	char *end;
 
 	*o = (struct opts){ .period_ms = 80, .periods = 16, .settle = 0.5, .min_window = 2,
 			    .min_seg = 0.8, .stall_ms = 50, .split_ms = 150,
 			    .tolerance = 2 };
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		double v;
-
-		if (c == 'h') {
-			usage(stdout);
-			exit(0);
-		}
-		if (c == '?')
-			return -1;
-		errno = 0;
-		v = strtod(optarg, &end);
-		if (errno || *end || v < 0 || v > 1000) {
-			fprintf(stderr, "snd-pace: bad value '%s'\n", optarg);
-			return -1;
-		}
+	while ((c = num_opt_next(argc, argv, lo, usage, &v)) > 0) {
 		switch (c) {
 		case 'p': o->period_ms = (unsigned int)v; break;
 		case 'n': o->periods = (unsigned int)v; break;
@@ -360,7 +347,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 't': o->tolerance = v; break;
 		}
 	}
-	if (argc - optind != 2 || !o->period_ms || o->periods < 2 || o->stall_ms < 20 ||
+	if (c < 0 || argc - optind != 2 || !o->period_ms || o->periods < 2 || o->stall_ms < 20 ||
 	    o->split_ms < o->stall_ms)
 		return -1;
 	return 0;

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "num_opts.h"
 #include "snd_play.h"
 
 /* How much earlier than audio + pause the playback may end: the start time
@@ -77,25 +78,11 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	double v;
 	int c;
-	char *end;
 
 	*o = (struct opts){ .at = 2, .pause = 1, .slack = 10, .period_ms = 80, .periods = 16 };
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		double v;
-
-		if (c == 'h') {
-			usage(stdout);
-			exit(0);
-		}
-		if (c == '?')
-			return -1;
-		errno = 0;
-		v = strtod(optarg, &end);
-		if (errno || *end || v < 0 || v > 1000) {
-			fprintf(stderr, "snd-pause: bad value '%s'\n", optarg);
-			return -1;
-		}
+	while ((c = num_opt_next(argc, argv, lo, usage, &v)) > 0) {
 		switch (c) {
 		case 'a': o->at = v; break;
 		case 'p': o->pause = v; break;
@@ -104,7 +91,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'n': o->periods = (unsigned int)v; break;
 		}
 	}
-	if (argc - optind != 2 || !o->period_ms || o->periods < 2)
+	if (c < 0 || argc - optind != 2 || !o->period_ms || o->periods < 2)
 		return -1;
 	return 0;
 }

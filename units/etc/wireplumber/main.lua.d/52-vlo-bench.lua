@@ -3,8 +3,8 @@
 -- PipeWire must leave it alone; the zone sinks run at the capture format
 -- of the tests (S16LE, 48 kHz, stereo) so both ends of the loopback agree;
 -- a new zone sink starts at 0 dB (WirePlumber's default is -24 dB), which
--- leaves the level checks their margins. The same as the plain guest's
--- tests/e2e/guest/pw-bench-rules.lua.
+-- leaves the level checks their margins. The plain guest's PipeWire tests
+-- use this file too (tests/e2e/guest/pw-lib.sh).
 device_defaults.properties["default-volume"] = 1.0
 table.insert(alsa_monitor.rules, {
   matches = { { { "device.name", "matches", "alsa_card.platform-snd_aloop*" } } },
