@@ -62,6 +62,16 @@ say "module: $KO ($(sha256sum <"$KO" | cut -c1-12))"
 
 out() { echo "$*" | tee -a "$report"; }
 
+# players.sh DEV...: the stream on every DEV at once; fails if one failed
+# (perf record's workload in the perf and scale parts).
+{
+	echo '#!/bin/bash'
+	echo 'p=(); st=0'
+	printf 'for d in "$@"; do aplay -q -D "$d" %s %q & p+=($!); done\n' "${alsa_opts[*]}" "$WORK/play.wav"
+	echo 'for x in "${p[@]}"; do wait "$x" || st=1; done; exit $st'
+} >"$WORK/players.sh"
+chmod +x "$WORK/players.sh"
+
 # Busy jiffies of the whole guest so far.
 busy() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 
@@ -163,14 +173,11 @@ part_cpu() {
 }
 
 part_scale() {
-	local n max=0 k cards=() b0 b1 t0 t1 pids x0 x1 aruns errs busy ncpu win
+	local n max=0 k cards=() b0 b1 t0 t1 pids x0 x1 aruns errs busy ncpu devs
 	for n in $SCALE; do [ "$n" -gt "$max" ] && max=$n; done
 	command -v perf >/dev/null || fail "perf missing (Debian package linux-perf: make setup)"
 	echo -1 >/proc/sys/kernel/perf_event_paranoid
 	ncpu=$(nproc)
-	# The sampled window: the streams' steady state, from 0.5 s after the
-	# aplays start to 0.5 s before they end.
-	win=$(awk -v s="$SECS" 'BEGIN { print (s > 2 ? s - 1 : 1) }')
 	say "scale: starting $max cards"
 	for k in $(seq "$max"); do
 		start_card "s$k" playback:null
@@ -191,15 +198,17 @@ part_scale() {
 				>"$WORK/aplay-s$k.log" 2>&1 &
 			pids+=($!)
 		done
-		# jiffies count each aplay's start too; perf samples the steady state
-		sleep 0.5
-		busy=$(perf record -q -e cpu-clock -F 1000 -a -o "$WORK/perf.data" -- sleep "$win" \
-			>>"$WORK/perf-errors.log" 2>&1 && perf_split "scale-$n" 1 | awk '{ print $6 }') || busy=
 		errs=0
 		for k in "${pids[@]}"; do wait "$k" || errs=$((errs + 1)); done
 		b1=$(busy) t1=$(date +%s.%N)
 		x1=$(underruns_in "$WORK"/s*.log)
 		aruns=$(underruns_in "$WORK"/aplay-s*.log)
+		# The same again under perf record, which samples the steady state
+		# (jiffies count each aplay's start too; perf's own start would
+		# count in them, hence a run of its own). n/a if an aplay failed.
+		devs=()
+		for k in $(seq 0 $((n - 1))); do devs+=("hw:${cards[$k]},0"); done
+		busy=$(perf_busy "scale-$n" 1 "${devs[@]}" | awk '$1 != "ERR" { print $6 }')
 		awk -v n="$n" -v b=$((b1 - b0)) -v hz="$HZ" -v s="$SECS" -v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
 			-v a="$aruns" -v e="$errs" -v x=$((x1 - x0)) -v p="$busy" -v ncpu="$ncpu" \
 			'BEGIN { printf "| %d | %.1f | %s | %.2f | %d | %d | %d |\n", n, b / hz / n / s * 1000,
@@ -400,14 +409,6 @@ part_perf() {
 		cardb=$CARD
 		paths+=(B)
 	fi
-	# players.sh DEV...: the stream on every DEV at once; fails if one failed.
-	{
-		echo '#!/bin/bash'
-		echo 'p=(); st=0'
-		printf 'for d in "$@"; do aplay -q -D "$d" %s %q & p+=($!); done\n' "${alsa_opts[*]}" "$WORK/play.wav"
-		echo 'for x in "${p[@]}"; do wait "$x" || st=1; done; exit $st'
-	} >"$WORK/players.sh"
-	chmod +x "$WORK/players.sh"
 	say "perf: $ROUNDS rounds of $SECS s, paths ${paths[*]}"
 	: >"$WORK/perf.lines"
 	for r in $(seq "$ROUNDS"); do
