@@ -173,7 +173,7 @@ int cli_parse(struct cli *c, int argc, char **argv, char *err, size_t len)
 				ERR("%s takes no value", name);
 			if (!cur)
 				ERR("%s comes before any --device", name);
-			cur->zero_copy = name[2] == 'z';
+			cur->zero_copy = !strcmp(name, "--zero-copy");
 			continue;
 		}
 		if (strcmp(name, "--device") && strcmp(name, "--socket-path") &&

@@ -1669,10 +1669,9 @@ static void read_mem_state(struct mem_state *m)
 /*
  * The memory state around @n calls of @cycle; dies on growth: one object
  * per cycle in a slab cache or vmalloc areas, Slab by 1 MiB, MemAvailable
- * by @avail_kb.
+ * by 4 MB.
  */
-static void leak_check(const char *what, void (*cycle)(int ctl, int i), int ctl, int n,
-		       long avail_kb)
+static void leak_check(const char *what, void (*cycle)(int ctl, int i), int ctl, int n)
 {
 	static struct mem_state m0, m1;
 	const char *cache;
@@ -1700,7 +1699,7 @@ static void leak_check(const char *what, void (*cycle)(int ctl, int i), int ctl,
 		    m1.vmalloc - m0.vmalloc, n);
 	if (m1.slab - m0.slab > 1024)
 		die("%s: Slab grew by %ld kB over %d cycles", what, m1.slab - m0.slab, n);
-	if (m0.avail - m1.avail > avail_kb)
+	if (m0.avail - m1.avail > 4096)
 		die("%s: MemAvailable fell by %ld kB over %d cycles", what, m0.avail - m1.avail, n);
 }
 
@@ -1741,8 +1740,8 @@ static int cmd_cycles(int n)
 	 * stay within 250 kB on 6.1, 6.12 and 6.12 arm64.
 	 */
 	fraction = pcp_fraction(100000);
-	leak_check("unbound", one_cycle, ctl, n, 4096);
-	leak_check("virtio_rng bound", bound_cycle, ctl, n / 2, 4096);
+	leak_check("unbound", one_cycle, ctl, n);
+	leak_check("virtio_rng bound", bound_cycle, ctl, n / 2);
 	if (fraction >= 0)
 		pcp_fraction(fraction);
 	close(ctl);

@@ -47,6 +47,7 @@ CLICKS=${CLICKS:-20}
 BENCH_BIN=$REPO/build/tests/bench
 OUT=${OUT:-}
 HZ=$(getconf CLK_TCK)
+NCPU=$(nproc)
 fmt=(-f S16_LE -r 48000 -c 2)
 # Linux 6.12's ALSA fails a write with EIO when no period completes within
 # 1.1 buffer times: a TCG guest on a busy host stalls that long, so the
@@ -173,11 +174,9 @@ part_cpu() {
 }
 
 part_scale() {
-	local n max=0 k cards=() b0 b1 t0 t1 pids x0 x1 aruns errs busy ncpu devs
+	local n max=0 k cards=() b0 b1 t0 t1 pids x0 x1 aruns errs busy devs
 	for n in $SCALE; do [ "$n" -gt "$max" ] && max=$n; done
-	command -v perf >/dev/null || fail "perf missing (Debian package linux-perf: make setup)"
-	echo -1 >/proc/sys/kernel/perf_event_paranoid
-	ncpu=$(nproc)
+	perf_ready
 	say "scale: starting $max cards"
 	for k in $(seq "$max"); do
 		start_card "s$k" playback:null
@@ -210,7 +209,7 @@ part_scale() {
 		for k in $(seq 0 $((n - 1))); do devs+=("hw:${cards[$k]},0"); done
 		busy=$(perf_busy "scale-$n" 1 "${devs[@]}" | awk '$1 != "ERR" { print $6 }')
 		awk -v n="$n" -v b=$((b1 - b0)) -v hz="$HZ" -v s="$SECS" -v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-			-v a="$aruns" -v e="$errs" -v x=$((x1 - x0)) -v p="$busy" -v ncpu="$ncpu" \
+			-v a="$aruns" -v e="$errs" -v x=$((x1 - x0)) -v p="$busy" -v ncpu="$NCPU" \
 			'BEGIN { printf "| %d | %.1f | %s | %.2f | %d | %d | %d |\n", n, b / hz / n / s * 1000,
 				p == "" ? "n/a" : sprintf("%.1f", p / 100 * ncpu * 1000 / n), w, a, e, x }' |
 			tee -a "$report"
@@ -372,6 +371,12 @@ part_timing() {
 # the idle task), aplay, the backend's audio threads (snd-io-N), its control
 # threads, the adapter, kernel workers, the rest. ERR when a player failed.
 # (perf comes first: under TCG its own start takes seconds.)
+# perf_ready: perf is there and may sample every CPU.
+perf_ready() {
+	command -v perf >/dev/null || fail "perf missing (Debian package linux-perf: make setup)"
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+}
+
 perf_busy() {
 	local path=$1 r=$2
 	shift 2
@@ -398,10 +403,8 @@ perf_split() {
 }
 
 part_perf() {
-	local card cardb='' r line path paths=(direct two virtio) ncpu
-	command -v perf >/dev/null || fail "perf missing (Debian package linux-perf: make setup)"
-	echo -1 >/proc/sys/kernel/perf_event_paranoid
-	ncpu=$(nproc)
+	local card cardb='' r line path paths=(direct two virtio)
+	perf_ready
 	start_card perf playback:hw:Loopback,0,0
 	card=$CARD
 	if [ -n "${BACKEND_B:-}" ]; then
@@ -425,11 +428,11 @@ part_perf() {
 		done
 	done
 	out ""
-	out "### 1b. Where the CPU goes (perf record -a, cpu-clock samples of every CPU while a $SECS s stream plays, its first 500 ms left out; median of $ROUNDS rounds; % of all $ncpu CPUs)"
+	out "### 1b. Where the CPU goes (perf record -a, cpu-clock samples of every CPU while a $SECS s stream plays, its first 500 ms left out; median of $ROUNDS rounds; % of all $NCPU CPUs)"
 	out ""
 	out "| path | busy % | CPU ms per s | ratio to direct | ratio to two writers | aplay | backend audio threads | backend control thread | adapter | kernel workers | rest |"
 	out "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-	awk -v ncpu="$ncpu" -v bname="${BACKEND_B:-}${PIN_B:+, on CPU $PIN_B}" '
+	awk -v ncpu="$NCPU" -v bname="${BACKEND_B:-}${PIN_B:+, on CPU $PIN_B}" '
 	function med(p, k,   n, i, j, t, a) {
 		n = cnt[p]; for (i = 1; i <= n; i++) a[i] = val[p, k, i]
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }

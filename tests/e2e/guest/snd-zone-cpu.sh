@@ -6,8 +6,8 @@
 # flush must reach the backend's CPU) must be on CPU 1: queued on the CPU
 # that unmapped, which for a completion is the backend's, not on a kernel
 # worker of any CPU, which may be another zone's. Seen by the workqueue
-# tracepoints; at least half a period's worth of runs must be seen, so a
-# stream that did not play fails too.
+# tracepoints; at least 50 runs (of about 200 completions) must be seen,
+# so a stream that did not play fails too.
 . "$(dirname "$0")/snd-lib.sh"
 TRACE=/sys/kernel/tracing
 [ -d "$TRACE/events/workqueue" ] || mount -t tracefs nodev "$TRACE" 2>/dev/null || true
