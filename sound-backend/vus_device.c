@@ -161,16 +161,40 @@ static void serve_pcm(struct vus_device *d, uint32_t q, struct vq_elem *e)
 }
 
 /*
+ * Requests (and rounds of the kick loop) one kick handler takes before it
+ * lets the serving loop look at its other descriptors again; the rest
+ * comes with a kick it sends itself. Without a bound, a driver that
+ * refills its ring as fast as it is served, or rings laid over each other
+ * (each completion then "adds" a request), kept the handler looping for
+ * ever (found by fuzz_vhost_user_backend).
+ */
+#define KICK_BUDGET 512
+
+/* One more request or round for this kick, or false (and a kick later). */
+static bool kick_spend(struct vus_device *d, uint32_t q, unsigned int *budget)
+{
+	if (*budget) {
+		(*budget)--;
+		return true;
+	}
+	vhu_backend_kick_later(d->b, q);
+	return false;
+}
+
+/*
  * Take every request of tx/rx queue q, with p->lock held. Kicks are off
  * while popping, and stay off while an audio thread polls the queue.
  */
 static void take_pcm(struct vus_device *d, uint32_t q, struct pcm_queue *p)
 {
+	unsigned int budget = KICK_BUDGET;
+
 	do {
 		vhu_backend_notify_enable(d->b, q, false);
-		while (vhu_backend_pop(d->b, q, p->elem) == 1)
+		while (kick_spend(d, q, &budget) && vhu_backend_pop(d->b, q, p->elem) == 1)
 			serve_pcm(d, q, p->elem);
-	} while (!p->pollers && vhu_backend_notify_enable(d->b, q, true));
+	} while (kick_spend(d, q, &budget) && !p->pollers &&
+		 vhu_backend_notify_enable(d->b, q, true));
 }
 
 /* snd_io's poll_queue hook (audio threads). */
@@ -210,11 +234,13 @@ static void dev_kick(void *opaque, struct vhu_backend *b, uint32_t q)
 		take_pcm(d, q, p);
 		pthread_mutex_unlock(&p->lock);
 	} else {
+		unsigned int budget = KICK_BUDGET;
+
 		do {
 			vhu_backend_notify_enable(d->b, q, false);
-			while (vhu_backend_pop(d->b, q, e) == 1)
+			while (kick_spend(d, q, &budget) && vhu_backend_pop(d->b, q, e) == 1)
 				serve_ctl(d, e);
-		} while (vhu_backend_notify_enable(d->b, q, true));
+		} while (kick_spend(d, q, &budget) && vhu_backend_notify_enable(d->b, q, true));
 	}
 	if (d->events_waiting)
 		flush_events(d);

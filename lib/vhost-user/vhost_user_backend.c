@@ -198,6 +198,17 @@ static int ring_start(struct vhu_backend *b, uint32_t q)
 	return 0;
 }
 
+/* The driver broke queue q's ring: say so once, with r->lock held. */
+static void report_broken(struct vhu_backend *b, struct vring *r, uint32_t q)
+{
+	if (r->broken_reported)
+		return;
+	r->broken_reported = true;
+	blog(b, "queue %" PRIu32 " broken by the driver: %s", q, r->vq.error ? r->vq.error : "?");
+	/* The kernel breaks the device on the error eventfd. */
+	signal_fd(r->err);
+}
+
 int vhu_backend_pop(struct vhu_backend *b, uint32_t q, struct vq_elem *e)
 {
 	struct vring *r;
@@ -209,13 +220,8 @@ int vhu_backend_pop(struct vhu_backend *b, uint32_t q, struct vq_elem *e)
 	pthread_mutex_lock(&r->lock);
 	if (r->running && r->enabled) {
 		ret = vq_pop(&r->vq, &b->mem, e);
-		if (ret < 0 && !r->broken_reported) {
-			r->broken_reported = true;
-			blog(b, "queue %" PRIu32 " broken by the driver: %s", q,
-			     r->vq.error ? r->vq.error : "?");
-			/* The kernel breaks the device on the error eventfd. */
-			signal_fd(r->err);
-		}
+		if (ret < 0)
+			report_broken(b, r, q);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return ret;
@@ -243,10 +249,26 @@ bool vhu_backend_notify_enable(struct vhu_backend *b, uint32_t q, bool enable)
 		return false;
 	r = &b->vr[q];
 	pthread_mutex_lock(&r->lock);
-	if (r->running && r->enabled)
+	if (r->running && r->enabled) {
 		more = vq_set_notify(&r->vq, enable);
+		if (r->vq.broken)
+			report_broken(b, r, q);
+	}
 	pthread_mutex_unlock(&r->lock);
 	return more;
+}
+
+void vhu_backend_kick_later(struct vhu_backend *b, uint32_t q)
+{
+	struct vring *r;
+
+	if (q >= b->nq)
+		return;
+	r = &b->vr[q];
+	pthread_mutex_lock(&r->lock);
+	if (r->running)
+		signal_fd(r->kick);
+	pthread_mutex_unlock(&r->lock);
 }
 
 int vhu_backend_raw(struct vhu_backend *b, uint32_t q, struct vhu_backend_raw *raw)

@@ -94,6 +94,14 @@ void vhu_backend_push(struct vhu_backend *b, uint32_t q, uint16_t head, uint32_t
  * returns true (requests arrived in between).
  */
 bool vhu_backend_notify_enable(struct vhu_backend *b, uint32_t q, bool enable);
+/*
+ * Have queue q's kick handler run again from the serving loop, as if the
+ * driver had kicked (a write to the queue's own kick eventfd): for a kick
+ * handler that stops after a bounded number of requests, so that one
+ * driver that refills its ring as fast as it is served, or rings laid over
+ * each other, cannot keep the loop from its other descriptors for ever.
+ */
+void vhu_backend_kick_later(struct vhu_backend *b, uint32_t q);
 
 /*
  * The message dispatcher without the accept/poll loop (unit tests and the

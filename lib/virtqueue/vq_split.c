@@ -33,6 +33,14 @@ static void store16(void *p, uint16_t v, int order)
 	__atomic_store_n((uint16_t *)p, htole16(v), order);
 }
 
+/* Do the host ranges [a, a + alen) and [b, b + blen) share a byte? */
+static bool overlap(const void *a, uint64_t alen, const void *b, uint64_t blen)
+{
+	uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+
+	return x < y + blen && y < x + alen;
+}
+
 static int fail(struct vq *vq, const char *why)
 {
 	vq->broken = true;
@@ -59,6 +67,12 @@ int vq_init(struct vq *vq, const struct vq_mem *m, uint16_t num, uint64_t desc, 
 	vq->used = vq_mem_translate(m, used, used_bytes(num));
 	if (!vq->desc || !vq->avail || !vq->used)
 		return fail(vq, "ring part outside driver memory");
+	/* Overlapping parts would have our own stores (used index, flags)
+	 * "add" requests: a driver bug or an attack, never a layout. */
+	if (overlap(vq->desc, desc_bytes(num), vq->avail, avail_bytes(num)) ||
+	    overlap(vq->desc, desc_bytes(num), vq->used, used_bytes(num)) ||
+	    overlap(vq->avail, avail_bytes(num), vq->used, used_bytes(num)))
+		return fail(vq, "ring parts overlap");
 	vq->busy = calloc((num + 7u) / 8u, 1);
 	if (!vq->busy)
 		return fail(vq, "out of memory");
@@ -241,6 +255,8 @@ bool vq_should_notify(struct vq *vq)
 
 bool vq_set_notify(struct vq *vq, bool enable)
 {
+	uint16_t avail_idx;
+
 	if (vq->num == 0 || vq->broken)
 		return false;
 	vq->kicks_off = !enable;
@@ -259,5 +275,15 @@ bool vq_set_notify(struct vq *vq, bool enable)
 	}
 	/* Our flag/event store against the driver's next available index store. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return load16(&vq->avail->idx, __ATOMIC_ACQUIRE) != vq->last_avail;
+	avail_idx = load16(&vq->avail->idx, __ATOMIC_ACQUIRE);
+	/*
+	 * Behind what we took, or ahead by more than a ring: our own store
+	 * moved it (ring parts that overlap), or the driver is lying. Saying
+	 * "more" would have the caller pop nothing and ask again for ever.
+	 */
+	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num) {
+		fail(vq, "available index moved backwards");
+		return false;
+	}
+	return avail_idx != vq->last_avail;
 }

@@ -81,7 +81,9 @@ bool vq_should_notify(struct vq *vq);
  * Enabling returns true when requests arrived meanwhile: take them, as no
  * kick will announce them. With event-idx, kicks stay off across vq_pop()
  * until enabled again (a pop moves the avail event only while they are
- * on), so a device that polls the ring itself gets none at all.
+ * on), so a device that polls the ring itself gets none at all. An
+ * available index behind the last one taken (or more than a ring ahead)
+ * breaks the queue and returns false.
  */
 bool vq_set_notify(struct vq *vq, bool enable);
 

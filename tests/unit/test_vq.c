@@ -132,6 +132,21 @@ static void test_init_rejects_bad_rings(void **state)
 			 -1);
 	assert_string_equal(vq.error, "ring part outside driver memory");
 	assert_int_equal(vq_init(&vq, &f->m, 16, 0, AVAIL_AT, USED_AT, 0, false, false), -1);
+	/* parts laid over each other: our used index would be the driver's
+	 * available index (fuzz_vhost_user_backend looped on that) */
+	assert_int_equal(vq_init(&vq, &f->m, 16, DESC_AT, AVAIL_AT, AVAIL_AT, 0, false, false), -1);
+	assert_string_equal(vq.error, "ring parts overlap");
+	assert_int_equal(vq_init(&vq, &f->m, 16, DESC_AT, USED_AT - 2, USED_AT, 0, false, false),
+			 -1);
+	assert_int_equal(vq_init(&vq, &f->m, 16, DESC_AT, DESC_AT + 16 * 16 - 2, USED_AT, 0, false,
+				 false),
+			 -1);
+	assert_int_equal(vq_init(&vq, &f->m, 16, DESC_AT, AVAIL_AT, DESC_AT + 16 * 16 - 4, 0, false,
+				 false),
+			 -1);
+	/* adjacent is fine */
+	assert_int_equal(vq_init(&vq, &f->m, 16, DESC_AT, DESC_AT + 16 * 16, USED_AT, 0, false, false),
+			 0);
 	vq_fini(&vq);
 }
 
@@ -361,6 +376,38 @@ static void test_notify_flags(void **state)
 	assert_false(le16toh(used(f)->flags) & VRING_USED_F_NO_NOTIFY);
 }
 
+/*
+ * An available index that went back behind what was taken (a lying
+ * driver, or rings whose parts alias through two mappings of the same
+ * memory, which no address check sees): "more requests" there made the
+ * kick loop pop nothing and ask again for ever. Now the queue breaks.
+ */
+static void test_notify_index_behind(void **state)
+{
+	struct fixture *f = *state;
+
+	set_desc(desc(f), 0, BUF_AT, 4, 0, 0);
+	offer(f, 0);
+	assert_false(vq_set_notify(&f->vq, false));
+	assert_int_equal(vq_pop(&f->vq, &f->m, &f->e), 1);
+	avail(f)->idx = htole16(0);
+	assert_false(vq_set_notify(&f->vq, true));
+	assert_true(f->vq.broken);
+	assert_string_equal(f->vq.error, "available index moved backwards");
+	assert_int_equal(vq_pop(&f->vq, &f->m, &f->e), -1);
+}
+
+/* An index more than a ring ahead, seen when kicks come back on. */
+static void test_notify_index_jump(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_false(vq_set_notify(&f->vq, false));
+	avail(f)->idx = htole16(QNUM + 1);
+	assert_false(vq_set_notify(&f->vq, true));
+	assert_string_equal(f->vq.error, "available index moved backwards");
+}
+
 static void test_notify_event_idx(void **state)
 {
 	struct fixture *f = *state;
@@ -493,6 +540,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_flags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_index_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_index_jump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_event_idx, setup_event_idx, teardown),
 		cmocka_unit_test_setup_teardown(test_kicks_stay_off_event_idx, setup_event_idx,
 						teardown),
