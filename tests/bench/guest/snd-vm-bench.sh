@@ -13,6 +13,10 @@
 #            while they play (the first 500 ms left out): where the CPU
 #            goes, per process and thread kind, in % of all CPUs; finer
 #            than cpu's 10 ms jiffies. ROUNDS rounds, order rotated; medians.
+#  events    the same paths counted rather than timed: kernel events per
+#            second of audio (syscalls, context switches, page faults, TLB
+#            flushes, IPIs, work items; `perf stat -a' over the whole
+#            stream), which TCG's speed does not change; medians of ROUNDS.
 #  scale     N cards (null ends, each its own backend and adapter) playing at
 #            once, N in SCALE: CPU per card and per second of audio (jiffies
 #            of the whole run, and perf samples of its steady state), and the
@@ -40,7 +44,7 @@ ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-5}
 SCALE=${SCALE:-1 2 4 8 16}
 STRESS_S=${STRESS_S:-30}
-PARTS=${PARTS:-cpu perf latency timing scale isolation}
+PARTS=${PARTS:-cpu perf events latency timing scale isolation}
 LAT_PERIODS=${LAT_PERIODS:-10 20}
 LAT_BUFFER=${LAT_BUFFER:-8}
 CLICKS=${CLICKS:-20}
@@ -104,15 +108,75 @@ two_writers() {
 	return "$st"
 }
 
+# Backend B (BACKEND_B, on PIN_B's CPUs if set), as the tables name it.
+B_NAME="${BACKEND_B:-}${PIN_B:+, on CPU $PIN_B}"
+
+# start_b NAME: a card served by backend B, bound to hw:Loopback,0,3 (free
+# during the parts that use it); sets CARD like start_card.
+start_b() {
+	BACKEND=$BACKEND_B BACKEND_WRAP=${PIN_B:+taskset -c $PIN_B} start_card "$1" playback:hw:Loopback,0,3
+}
+
+# rotated R PATH...: the paths in the order of round R (rotated by one a round).
+rotated() {
+	local r=$1
+	shift
+	local k=$(((r - 1) % $#))
+	set -- "$@" "${@:1:$k}"
+	echo "${@:$((k + 1))}"
+}
+
+# play_path RUNNER PATH ROUND: RUNNER PATH ROUND DEV... with the devices the
+# path plays on (CARD_A: this tree's card; CARD_B: backend B's).
+play_path() {
+	local run=$1 path=$2 r=$3
+	case $path in
+	direct) "$run" "$path" "$r" hw:Loopback,0,1 ;;
+	two) "$run" "$path" "$r" hw:Loopback,0,1 hw:Loopback,0,2 ;;
+	virtio) "$run" "$path" "$r" "hw:$CARD_A,0" ;;
+	B) "$run" "$path" "$r" "hw:$CARD_B,0" ;;
+	esac
+}
+
+# run_paths NAME RUNNER: ROUNDS rounds of every path (direct, two, virtio,
+# and B with BACKEND_B), the order rotated each round; RUNNER's line of
+# each play goes to $WORK/NAME.lines (a failed play, ERR, is left out).
+run_paths() {
+	local name=$1 runner=$2 r line path paths=(direct two virtio)
+	start_card "$name" playback:hw:Loopback,0,0
+	CARD_A=$CARD
+	if [ -n "${BACKEND_B:-}" ]; then
+		start_b "${name}b"
+		CARD_B=$CARD
+		paths+=(B)
+	fi
+	say "$name: $ROUNDS rounds of $SECS s, paths ${paths[*]}"
+	: >"$WORK/$name.lines"
+	for r in $(seq "$ROUNDS"); do
+		for path in $(rotated "$r" "${paths[@]}"); do
+			line=$(play_path "$runner" "$path" "$r")
+			say "$line"
+			[ "$line" = ERR ] || echo "$line" >>"$WORK/$name.lines"
+		done
+	done
+}
+
+# An awk function: the median of val[p, k, 1..cnt[p]].
+AWK_MED='
+function med(p, k,   n, i, j, t, a) {
+	n = cnt[p]; for (i = 1; i <= n; i++) a[i] = val[p, k, i]
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}'
+
 part_cpu() {
 	local r direct=() virt=() idle=() two=() virtb=() d v i t b dm vm im tm bm failed_rounds=0
 	local card cardb=''
 	start_card cpu playback:hw:Loopback,0,0
 	card=$CARD
 	if [ -n "${BACKEND_B:-}" ]; then
-		# The same path through another build of the backend (0,3: free
-		# during this part).
-		BACKEND=$BACKEND_B BACKEND_WRAP=${PIN_B:+taskset -c $PIN_B} start_card cpub playback:hw:Loopback,0,3
+		# The same path through another build of the backend.
+		start_b cpub
 		cardb=$CARD
 		say "cpu: backend B is $BACKEND_B (card $cardb)"
 	fi
@@ -154,7 +218,7 @@ part_cpu() {
 	out "| path | CPU ms per s of audio | minus idle | ratio to direct | ratio to two writers |"
 	out "| --- | ---: | ---: | ---: | ---: |"
 	awk -v d="$dm" -v v="$vm" -v i="$im" -v t="$tm" -v b="$bm" -v hz="$HZ" -v s="$SECS" \
-		-v bname="${BACKEND_B:-}${PIN_B:+, on CPU $PIN_B}" '
+		-v bname="$B_NAME" '
 	function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
 	BEGIN {
 		dn = (d - i) / hz / s * 1000; vn = (v - i) / hz / s * 1000
@@ -403,41 +467,14 @@ perf_split() {
 }
 
 part_perf() {
-	local card cardb='' r line path paths=(direct two virtio)
 	perf_ready
-	start_card perf playback:hw:Loopback,0,0
-	card=$CARD
-	if [ -n "${BACKEND_B:-}" ]; then
-		BACKEND=$BACKEND_B BACKEND_WRAP=${PIN_B:+taskset -c $PIN_B} start_card perfb playback:hw:Loopback,0,3
-		cardb=$CARD
-		paths+=(B)
-	fi
-	say "perf: $ROUNDS rounds of $SECS s, paths ${paths[*]}"
-	: >"$WORK/perf.lines"
-	for r in $(seq "$ROUNDS"); do
-		# rotate the order every round
-		for path in "${paths[@]:$(((r - 1) % ${#paths[@]}))}" "${paths[@]:0:$(((r - 1) % ${#paths[@]}))}"; do
-			case $path in
-			direct) line=$(perf_busy "$path" "$r" hw:Loopback,0,1) ;;
-			two) line=$(perf_busy "$path" "$r" hw:Loopback,0,1 hw:Loopback,0,2) ;;
-			virtio) line=$(perf_busy "$path" "$r" "hw:$card,0") ;;
-			B) line=$(perf_busy "$path" "$r" "hw:$cardb,0") ;;
-			esac
-			say "$line"
-			[ "$line" = ERR ] || echo "$line" >>"$WORK/perf.lines"
-		done
-	done
+	run_paths perf perf_busy
 	out ""
 	out "### 1b. Where the CPU goes (perf record -a, cpu-clock samples of every CPU while a $SECS s stream plays, its first 500 ms left out; median of $ROUNDS rounds; % of all $NCPU CPUs)"
 	out ""
 	out "| path | busy % | CPU ms per s | ratio to direct | ratio to two writers | aplay | backend audio threads | backend control thread | adapter | kernel workers | rest |"
 	out "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-	awk -v ncpu="$NCPU" -v bname="${BACKEND_B:-}${PIN_B:+, on CPU $PIN_B}" '
-	function med(p, k,   n, i, j, t, a) {
-		n = cnt[p]; for (i = 1; i <= n; i++) a[i] = val[p, k, i]
-		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+	awk -v ncpu="$NCPU" -v bname="$B_NAME" "$AWK_MED"'
 	function ratio(x, y) { return y > 0 ? sprintf("%.2f", x / y) : "n/a" }
 	{ p = $2; n = ++cnt[p]; for (k = 6; k <= NF; k += 2) val[p, $(k - 1), n] = $k }
 	END {
@@ -458,10 +495,65 @@ part_perf() {
 	stop_all
 }
 
+# The kernel events part events counts: perf's name and the table's.
+EVENTS=(raw_syscalls:sys_enter context-switches page-faults tlb:tlb_flush
+	irq_vectors:call_function_entry irq_vectors:call_function_single_entry
+	irq_vectors:reschedule_entry workqueue:workqueue_execute_start)
+EVENT_NAMES=(syscalls "context switches" "page faults" "TLB flushes"
+	"IPIs: function calls" "IPIs: single function calls" "IPIs: reschedule" "work items")
+
+# perf_count PATH ROUND DEV...: the stream on every DEV, counted with
+# perf stat on every CPU; one line of counts in EVENTS' order, or ERR.
+perf_count() {
+	local path=$1 r=$2 ev
+	shift 2
+	ev=$(IFS=,; echo "${EVENTS[*]}")
+	perf stat -a -x, -e "$ev" -o "$WORK/stat.csv" -- "$WORK/players.sh" "$@" \
+		>>"$WORK/perf-errors.log" 2>&1 || { echo ERR; return 0; }
+	awk -F, -v path="$path" -v r="$r" -v evs="${EVENTS[*]}" '
+		BEGIN { n = split(evs, e, " ") }
+		$3 != "" { c[$3] = $1 }
+		END {
+			printf "events: %s round %d:", path, r
+			for (i = 1; i <= n; i++) printf " %s", (e[i] in c && c[e[i]] ~ /^[0-9]+$/) ? c[e[i]] : "n/a"
+			printf "\n"
+		}' "$WORK/stat.csv"
+}
+
+part_events() {
+	perf_ready
+	run_paths events perf_count
+	out ""
+	out "### 1c. Kernel events per second of audio (perf stat -a over a whole $SECS s stream, aplay's start included; median of $ROUNDS rounds)"
+	out ""
+	awk -v secs="$SECS" -v names="$(IFS=';'; echo "${EVENT_NAMES[*]}")" -v bname="$B_NAME" "$AWK_MED"'
+	{ p = $2; n = ++cnt[p]; for (k = 5; k <= NF; k++) { val[p, k - 4, n] = $k; if ($k == "n/a") na[p, k - 4] = 1 } }
+	END {
+		ne = split(names, name, ";")
+		split("direct two virtio B", order, " ")
+		head["direct"] = "direct"; head["two"] = "two writers"; head["virtio"] = "virtio"; head["B"] = "B (" bname ")"
+		printf "| event per s of audio |"; sep = "| --- |"
+		for (o = 1; o <= 4; o++) if (cnt[order[o]]) { printf " %s |", head[order[o]]; sep = sep " ---: |" }
+		printf " virtio / direct | virtio / two writers |\n%s ---: | ---: |\n", sep
+		for (k = 1; k <= ne; k++) {
+			printf "| %s |", name[k]
+			for (o = 1; o <= 4; o++) {
+				p = order[o]; if (!cnt[p]) continue
+				m[p] = na[p, k] ? -1 : med(p, k) / secs
+				printf " %s |", m[p] < 0 ? "n/a" : sprintf("%.1f", m[p])
+			}
+			printf " %s | %s |\n", (m["direct"] > 0 && m["virtio"] >= 0) ? sprintf("%.2f", m["virtio"] / m["direct"]) : "n/a",
+				(m["two"] > 0 && m["virtio"] >= 0) ? sprintf("%.2f", m["virtio"] / m["two"]) : "n/a"
+		}
+	}' "$WORK/events.lines" | tee -a "$report"
+	stop_all
+}
+
 for p in $PARTS; do
 	case $p in
 	cpu) part_cpu ;;
 	perf) part_perf ;;
+	events) part_events ;;
 	scale) part_scale ;;
 	isolation) part_isolation ;;
 	latency) part_latency ;;
