@@ -90,44 +90,6 @@ fail() {
 	dump_logs
 	exit 1
 }
-# Waits here use bash builtins only: on a TCG guest of a loaded host every
-# fork+exec can take a second, and pw-lib.sh's 50 ms polls with grep and
-# sleep then took minutes per capture. pause SECONDS: read with a timeout
-# on a FIFO nobody writes.
-mkfifo "$WORK/pause"
-exec {PAUSE_FD}<>"$WORK/pause"
-pause() { read -r -t "$1" -u "$PAUSE_FD" _ || true; }
-# cap_running N: hw:Loopback,1,N captures (snd-aloop's own status file).
-cap_running() {
-	local l
-	while IFS= read -r l; do
-		[ "$l" = "state: RUNNING" ] && return 0
-	done <"/proc/asound/Loopback/pcm1c/sub$1/status"
-	return 1
-}
-# start_captures NAME SECONDS ZONE... (replaces pw-lib.sh's, same result):
-# arecord on each zone's capture end into $WORK/NAME-ZONE.wav, all running
-# (bounded: 60 s) before it returns; T0 is when they started.
-start_captures() {
-	local name=$1 secs=$2 z sub end
-	shift 2
-	CAP_PIDS=()
-	for z in "$@"; do
-		sub=$(zone_sub "$z")
-		arecord -q -D "hw:Loopback,1,$sub" -f S16_LE -r 48000 -c 2 -d "$secs" \
-			"$WORK/$name-$z.wav" 2>"$WORK/arecord-$name-$z.log" &
-		CAP_PIDS+=($!)
-	done
-	end=$((SECONDS + 60))
-	for z in "$@"; do
-		sub=$(zone_sub "$z")
-		until cap_running "$sub"; do
-			[ $SECONDS -lt $end ] || fail "capture of $z (hw:Loopback,1,$sub) not running after 60 s"
-			pause 0.05
-		done
-	done
-	T0=$(date +%s.%N)
-}
 # stop_captures: end the captures (SIGINT: arecord completes its WAV) once
 # what is measured has played; 1 s more lets the last periods in.
 stop_captures() {

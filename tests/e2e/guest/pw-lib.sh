@@ -111,12 +111,29 @@ wait_log() {
 	return 1
 }
 
+# Waits here use bash builtins only: on a TCG guest of a loaded host every
+# fork+exec can take a second, and 50 ms polls with grep and sleep then took
+# minutes per capture. pause SECONDS: read with a timeout on a FIFO nobody
+# writes.
+mkfifo "$WORK/pause"
+exec {PAUSE_FD}<>"$WORK/pause"
+pause() { read -r -t "$1" -u "$PAUSE_FD" _ || true; }
+
+# cap_running N: hw:Loopback,1,N captures (snd-aloop's own status file).
+cap_running() {
+	local l
+	while IFS= read -r l; do
+		[ "$l" = "state: RUNNING" ] && return 0
+	done <"/proc/asound/Loopback/pcm1c/sub$1/status"
+	return 1
+}
+
 # start_captures NAME SECONDS ZONE...: arecord on each zone's other end of
 # snd-aloop (hw:Loopback,1,N) into $WORK/NAME-ZONE.wav, all running before
-# it returns; T0 is when they started (date +%s.%N).
+# it returns (fails after 60 s); T0 is when they started (date +%s.%N).
 CAP_PIDS=()
 start_captures() {
-	local name=$1 secs=$2 z sub
+	local name=$1 secs=$2 z sub end
 	shift 2
 	CAP_PIDS=()
 	for z in "$@"; do
@@ -125,11 +142,12 @@ start_captures() {
 			"$WORK/$name-$z.wav" 2>"$WORK/arecord-$name-$z.log" &
 		CAP_PIDS+=($!)
 	done
+	end=$((SECONDS + 60))
 	for z in "$@"; do
 		sub=$(zone_sub "$z")
-		for _ in $(seq 200); do
-			grep -q 'state: RUNNING' /proc/asound/Loopback/pcm1c/sub$sub/status 2>/dev/null && break
-			sleep 0.05
+		until cap_running "$sub"; do
+			[ $SECONDS -lt $end ] || fail "capture of $z (hw:Loopback,1,$sub) not running after 60 s"
+			pause 0.05
 		done
 	done
 	T0=$(date +%s.%N)
