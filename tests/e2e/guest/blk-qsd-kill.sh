@@ -54,10 +54,4 @@ say "fio failed with status $status: $(grep -oE 'err= *[0-9]+[^:]*' "$WORK/fio.o
 checked=$(sed -n 's/.*issued rwts: total=\([0-9]*\),.*/\1/p' "$WORK/verify.out")
 [ "${checked:-0}" -gt 0 ] || fail "fio's verify state held no completed write"
 say "the $checked writes acknowledged before the kill are all in the backing file"
-timeout 30 tail --pid="$ADAPTER_PID" -f /dev/null || fail "adapter did not exit after its only backend died"
-wait "$ADAPTER_PID" || true
-ADAPTER_PID=
-for _ in $(seq 100); do [ -e "$VDEV" ] || break; sleep 0.1; done
-[ -e "$VDEV" ] && fail "$VDEV still there after the backend died"
-unload_module
-say "module unloaded; PASS"
+finish_after_backend "died"

@@ -87,6 +87,17 @@ wait_gone() {
 	fail "$VDEV still there: $1"
 }
 
+# finish_after_backend WHAT: the only backend WHAT (died, went away): the
+# adapter exits by itself, the disk goes, the module unloads.
+finish_after_backend() {
+	timeout 30 tail --pid="$ADAPTER_PID" -f /dev/null || fail "adapter did not exit after its only backend $1"
+	wait "$ADAPTER_PID" || true
+	ADAPTER_PID=
+	wait_gone "after the backend $1"
+	unload_module
+	say "module unloaded; PASS"
+}
+
 # Wait for a /dev/vdX not in $1; sets VDEV.
 wait_new_vd() {
 	local d

@@ -38,10 +38,4 @@ kill -9 "$QSD_PID"
 kill -CONT "$QSD_PID" 2>/dev/null || true
 wait "$QSD_PID" 2>/dev/null || true
 QSD_PID=
-timeout 30 tail --pid="$ADAPTER_PID" -f /dev/null || fail "adapter did not exit after its only backend went away"
-wait "$ADAPTER_PID" || true
-ADAPTER_PID=
-for _ in $(seq 100); do [ -e "$VDEV" ] || break; sleep 0.1; done
-[ -e "$VDEV" ] && fail "$VDEV still there after the backend went away"
-unload_module
-say "module unloaded; PASS"
+finish_after_backend "went away"
