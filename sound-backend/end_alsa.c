@@ -10,6 +10,16 @@
  * explicitly with the first frames written after start (start_threshold is
  * the boundary), so an empty buffer never starts and underruns at once.
  *
+ * The I/O layer sleeps on the PCM's poll descriptors (avail_min is one
+ * period), so the PCM must come back ready at every period boundary: with
+ * the position off the period grid by x frames, avail at the next boundary
+ * would be a period minus x and the PCM would skip that wake-up (snd-aloop
+ * moves in jiffy steps, so a round that wrote all of avail left it off the
+ * grid every other period). So write and read move frames only up to the
+ * last period boundary avail reaches (from the mmap'd status: no system
+ * call), and 0 frames when less than a period is free; wait_ns waits for
+ * that boundary.
+ *
  * Underrun (output) / overrun (input): recover with snd_pcm_prepare, queue
  * one period of silence (output) so the device resumes with headroom, count
  * it, and log once per burst (the first xrun after a second without one,
@@ -38,6 +48,7 @@ struct alsa_end {
 	snd_pcm_uframes_t period, buffer;
 	uint8_t *silence;	/* one period */
 	uint64_t frames, dropped;
+	uint64_t apos;		/* frames moved since the last snd_pcm_prepare */
 	struct snd_xrun_log xrun;	/* .total: the xruns stats reports */
 };
 
@@ -161,6 +172,7 @@ static int alsa_prepare(void *handle)
 
 	snd_pcm_drop(e->pcm);
 	rc = snd_pcm_prepare(e->pcm);
+	e->apos = 0;
 	e->paused = false;
 	e->pending_start = false;
 	if (rc < 0)
@@ -193,10 +205,12 @@ static int alsa_start(void *handle)
 		/* could not resume: start afresh (the I/O layer rewrites) */
 		snd_pcm_drop(e->pcm);
 		snd_pcm_prepare(e->pcm);
+		e->apos = 0;
 		st = snd_pcm_state(e->pcm);
 	}
 	if (st == SND_PCM_STATE_SETUP || st == SND_PCM_STATE_XRUN) {
 		snd_pcm_prepare(e->pcm);
+		e->apos = 0;
 		st = snd_pcm_state(e->pcm);
 	}
 	if (st != SND_PCM_STATE_PREPARED)
@@ -227,6 +241,7 @@ static int alsa_stop(void *handle)
 	}
 	snd_pcm_drop(e->pcm);
 	snd_pcm_prepare(e->pcm);
+	e->apos = 0;
 	return 0;
 }
 
@@ -261,12 +276,35 @@ static void recover(struct alsa_end *e, int err)
 	log_xrun(e);
 	if (snd_pcm_recover(e->pcm, err, 1) < 0)
 		snd_pcm_prepare(e->pcm);
+	e->apos = 0;
 	if (e->output) {
-		(void)snd_pcm_writei(e->pcm, e->silence, e->period);
+		if (snd_pcm_writei(e->pcm, e->silence, e->period) > 0)
+			e->apos = e->period;
 		e->pending_start = true;
 	} else {
 		kick(e);
 	}
+}
+
+/*
+ * Frames (at most `frames') that may move now and leave the position on the
+ * period grid (see the top): up to the last boundary avail reaches. avail
+ * comes from the mmap'd status, as of the last position update (a period
+ * interrupt, or this end's last delay call): never more than the truth.
+ * A state avail_update reports as an error (xrun) gets all `frames', so
+ * that writei/readi report and recover it.
+ */
+static uint32_t room(struct alsa_end *e, uint32_t frames)
+{
+	snd_pcm_sframes_t avail = snd_pcm_avail_update(e->pcm);
+	uint64_t edge;
+
+	if (avail < 0)
+		return frames;
+	edge = (e->apos + (uint64_t)avail) / e->period * e->period;
+	if (edge <= e->apos)
+		return 0;
+	return edge - e->apos < frames ? (uint32_t)(edge - e->apos) : frames;
 }
 
 static long alsa_write(void *handle, const void *buf, uint32_t frames)
@@ -275,7 +313,11 @@ static long alsa_write(void *handle, const void *buf, uint32_t frames)
 	snd_pcm_sframes_t n = 0;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		n = snd_pcm_writei(e->pcm, buf, frames);
+		uint32_t want = room(e, frames);
+
+		if (!want)
+			break;
+		n = snd_pcm_writei(e->pcm, buf, want);
 		if (n == -EPIPE || n == -ESTRPIPE) {
 			recover(e, (int)n);
 			continue;
@@ -289,6 +331,7 @@ static long alsa_write(void *handle, const void *buf, uint32_t frames)
 		return n;
 	}
 	e->frames += (uint64_t)n;
+	e->apos += (uint64_t)n;
 	if (e->pending_start && snd_pcm_state(e->pcm) == SND_PCM_STATE_PREPARED) {
 		snd_pcm_sframes_t d = 0;
 
@@ -301,8 +344,12 @@ static long alsa_write(void *handle, const void *buf, uint32_t frames)
 static long alsa_read(void *handle, void *buf, uint32_t frames)
 {
 	struct alsa_end *e = handle;
-	snd_pcm_sframes_t n = snd_pcm_readi(e->pcm, buf, frames);
+	uint32_t want = room(e, frames);
+	snd_pcm_sframes_t n;
 
+	if (!want)
+		return 0;
+	n = snd_pcm_readi(e->pcm, buf, want);
 	if (n == -EPIPE || n == -ESTRPIPE) {
 		recover(e, (int)n);
 		return 0;
@@ -314,6 +361,7 @@ static long alsa_read(void *handle, void *buf, uint32_t frames)
 		return n;
 	}
 	e->frames += (uint64_t)n;
+	e->apos += (uint64_t)n;
 	return n;
 }
 
@@ -324,8 +372,8 @@ static int alsa_wait(void *handle, uint32_t frames, uint64_t *ns)
 	snd_pcm_state_t st = snd_pcm_state(e->pcm);
 	uint64_t period_ns = (uint64_t)e->period * 1000000000ull / e->params.rate_hz;
 
-	if (frames > e->buffer)
-		frames = (uint32_t)e->buffer;
+	/* write/read move frames only up to a period boundary (room) */
+	frames = (uint32_t)(e->period - e->apos % e->period);
 	*ns = 0;
 	if (avail < 0 || (snd_pcm_uframes_t)avail >= frames)
 		return 0;	/* go: an xrun is handled by write/read */
@@ -337,6 +385,24 @@ static int alsa_wait(void *handle, uint32_t frames, uint64_t *ns)
 	if (*ns > period_ns)
 		*ns = period_ns;
 	return 0;
+}
+
+static int alsa_poll_fds(void *handle, struct pollfd *fds, unsigned int max)
+{
+	struct alsa_end *e = handle;
+	int n = snd_pcm_poll_descriptors_count(e->pcm);
+
+	if (n <= 0 || (unsigned int)n > max)
+		return 0;
+	return snd_pcm_poll_descriptors(e->pcm, fds, (unsigned int)n);
+}
+
+static int alsa_poll_revents(void *handle, struct pollfd *fds, unsigned int n,
+			     unsigned short *revents)
+{
+	struct alsa_end *e = handle;
+
+	return snd_pcm_poll_descriptors_revents(e->pcm, fds, n, revents);
 }
 
 static int alsa_stats(void *handle, struct snd_end_stats *st)
@@ -360,6 +426,8 @@ const struct snd_end_ops snd_end_alsa_ops = {
 	.read = alsa_read,
 	.wait_ns = alsa_wait,
 	.stats = alsa_stats,
+	.poll_fds = alsa_poll_fds,
+	.poll_revents = alsa_poll_revents,
 };
 
 int snd_end_alsa_probe(const char *name, uint8_t direction, struct snd_end_probe *res, char *err,

@@ -13,6 +13,7 @@
 #ifndef SND_END_H
 #define SND_END_H
 
+#include <poll.h>
 #include <stdint.h>
 
 #include <alsa/asoundlib.h>
@@ -74,6 +75,16 @@ struct snd_end_ops {
 	 * read (input): 0 = now. The caller sleeps at most that long (and at
 	 * most one period) before trying again.
 	 * stats: counters for logs and tests. Optional.
+	 * poll_fds: descriptors that become ready when the end can take
+	 * (output) or give (input) a period, as a PCM's with avail_min one
+	 * period: up to `max' into fds (events set), returns the count (0 or
+	 * negative: none, wait_ns it is). Optional; the I/O layer sleeps on
+	 * them, with a timeout, instead of the time wait_ns gives, and only
+	 * while write/read left frames waiting (a descriptor of an end with
+	 * room would stay ready). poll_revents: after poll, what those fds'
+	 * revents mean (as snd_pcm_poll_descriptors_revents, which also
+	 * clears what some plugins leave readable); POLLOUT/POLLIN set in
+	 * *revents: ready. Optional (absent: the revents as they are).
 	 *
 	 * Lifecycle as seen by an end: open, prepare, start, write/read...,
 	 * stop, start (resume: an output end whose stop discarded queued frames
@@ -85,6 +96,9 @@ struct snd_end_ops {
 	long (*read)(void *handle, void *buf, uint32_t frames);
 	int (*wait_ns)(void *handle, uint32_t frames, uint64_t *ns);
 	int (*stats)(void *handle, struct snd_end_stats *stats);
+	int (*poll_fds)(void *handle, struct pollfd *fds, unsigned int max);
+	int (*poll_revents)(void *handle, struct pollfd *fds, unsigned int n,
+			    unsigned short *revents);
 };
 
 #endif /* SND_END_H */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* The paced I/O layer; see snd_io.h. */
+/* The paced I/O layer; see snd_io.h (how the audio thread sleeps: on the
+ * end's poll descriptors and wake_fd where the end has them, wait_fds;
+ * otherwise on the `wake' condition variable with a timeout). */
 #include "snd_io.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <sched.h>
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +30,11 @@
 #define PAYLOAD_MAX (32u << 20)
 /* Waits for an audio thread are logged when they take this long. */
 #define IDLE_WARN_NS (2 * NS)
+/* Most poll descriptors of an end (an ALSA hw PCM has one). */
+#define END_FDS_MAX 8
+/* Wake-ups by the end's descriptors in a row that moved nothing, after
+ * which the audio thread sleeps the timed way (wait_ns) for a round. */
+#define FD_IDLE_MAX 2
 
 struct io_req {
 	struct io_req *next;
@@ -63,6 +72,17 @@ struct io_stream {
 	/* The audio thread sleeps until the end has room (or a completion is
 	 * due): it comes back by itself within a period. */
 	bool timed_wait;
+	/*
+	 * Sleeping on the end's poll descriptors (snd_end.h poll_fds) instead:
+	 * wake_fd, an eventfd, is the `wake' of that sleep (wake_audio writes
+	 * it while fd_wait; -1 if there is none: timed waits only). fd_kicked:
+	 * written since fd_wait was set (read back after the sleep). fd_valid:
+	 * pfd holds descriptors of the current end that poll found ready, for
+	 * the next round's poll_revents; end_claim clears it.
+	 */
+	int wake_fd;
+	bool fd_wait, fd_kicked, fd_valid;
+	uint64_t claims;	/* end_claim calls: the end changed hands */
 	/* The audio thread is completing requests it took off the list: it
 	 * writes their status into guest memory, so a reset (after which the
 	 * memory is unmapped) waits for it. */
@@ -81,6 +101,12 @@ struct io_stream {
 	_Atomic uint32_t gain_bits;
 	/* Audio thread only (and the control side while the thread is idle). */
 	struct snd_gain_ramp ramp;
+	/* Audio thread only: the end's descriptors of the last round and
+	 * wake_fd after them (n_fds 0: a timed wait), wake-ups by them in a
+	 * row that moved nothing (FD_IDLE_MAX). */
+	struct pollfd pfd[END_FDS_MAX + 1];
+	unsigned int n_fds, fd_idle;
+	bool fd_woke;
 };
 
 struct snd_io {
@@ -179,6 +205,19 @@ static void logf_io(struct snd_io *io, const char *fmt, ...)
 	fprintf(stderr, "%s: %s\n", io->name, line);
 }
 
+/* Under lock: wake the audio thread, whether it sleeps on `wake' or in
+ * poll (wait_fds). */
+static void wake_audio(struct io_stream *s)
+{
+	pthread_cond_signal(&s->wake);
+	if (s->fd_wait && !s->fd_kicked) {
+		uint64_t one = 1;
+		ssize_t n = write(s->wake_fd, &one, sizeof(one));
+
+		s->fd_kicked = n == (ssize_t)sizeof(one);
+	}
+}
+
 /* --- completion */
 
 /* Finish a list of requests outside the lock: status, callback, free. */
@@ -257,6 +296,8 @@ static void end_claim(struct io_stream *s)
 		}
 	}
 	s->busy = true;
+	s->claims++;
+	s->fd_valid = false;	/* the end's descriptors' state is the control side's */
 }
 
 /* Under lock: give the end back and let the audio thread look at the state. */
@@ -264,7 +305,7 @@ static void end_unclaim(struct io_stream *s)
 {
 	s->busy = false;
 	pthread_cond_broadcast(&s->idle);
-	pthread_cond_signal(&s->wake);
+	wake_audio(s);
 }
 
 /* --- the audio thread */
@@ -408,7 +449,10 @@ static struct io_req *stop_running(struct io_stream *s, uint32_t *latency)
  * One round of I/O while STARTED, called and returning with the lock held
  * and busy set (so nobody frees the requests or the end meanwhile; the lock
  * is dropped around every end call). Returns how long to sleep; *done and
- * *failed get what to complete.
+ * *failed get what to complete. When payload is left that the end could not
+ * take and the end has poll descriptors, s->n_fds says to sleep on them
+ * (wait_fds) rather than for the time wait_ns gives; the time returned is
+ * then the deadline of the head request's completion (or a period).
  */
 static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_req **failed)
 {
@@ -416,11 +460,25 @@ static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_re
 	void *end = s->end;
 	uint32_t fb = s->params.frame_bytes, delay = 0;
 	bool out = s->direction == VIRTIO_SND_D_OUTPUT;
-	uint64_t sleep = UINT64_MAX, wait = 0;
+	uint64_t sleep = UINT64_MAX, wait = 0, bytes0 = s->bytes;
+	bool fd_woke = s->fd_woke, use_fds;
+	int n_fds = 0;
 	struct io_req *r;
 	struct snd_end_stats st;
 
 	*done = *failed = NULL;
+	if (s->fd_valid && ops->poll_revents) {
+		unsigned short revents = 0;
+
+		/* let the end read what woke us (some clear it so) */
+		s->fd_valid = false;
+		pthread_mutex_unlock(&s->lock);
+		ops->poll_revents(end, s->pfd, s->n_fds, &revents);
+		pthread_mutex_lock(&s->lock);
+	}
+	s->fd_valid = false;
+	s->fd_woke = false;
+	s->n_fds = 0;
 	while ((r = first_open(s))) {
 		uint32_t n = r->payload - r->done;
 		long got;
@@ -470,10 +528,16 @@ static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_re
 			break;
 	}
 	r = first_open(s);
+	use_fds = r && s->wake_fd >= 0 && ops->poll_fds && s->fd_idle < FD_IDLE_MAX;
 	pthread_mutex_unlock(&s->lock);
 	if (ops->delay_frames)
 		ops->delay_frames(end, &delay);
-	if (r && ops->wait_ns) {
+	if (use_fds) {
+		n_fds = ops->poll_fds(end, s->pfd, END_FDS_MAX);
+		if (n_fds <= 0 || n_fds > END_FDS_MAX)
+			n_fds = 0;
+	}
+	if (r && ops->wait_ns && !n_fds) {
 		uint32_t want = (r->payload - r->done) / fb;
 
 		if (want > s->period_frames)
@@ -496,6 +560,18 @@ static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_re
 		}
 	} else {
 		*done = pop_full(s);
+	}
+	/* Woken by the end's descriptors for nothing: after FD_IDLE_MAX of
+	 * those in a row, a timed round (an end whose descriptor stays ready
+	 * must not make this thread spin). */
+	if (s->bytes != bytes0 || *done)
+		s->fd_idle = 0;
+	else if (fd_woke)
+		s->fd_idle++;
+	if (n_fds) {
+		s->n_fds = (unsigned int)n_fds;
+		if (sleep == UINT64_MAX)
+			sleep = frames_ns(s->period_frames, s->params.rate_hz);
 	}
 	if (sleep != UINT64_MAX) {
 		uint64_t period = frames_ns(s->period_frames, s->params.rate_hz);
@@ -547,6 +623,49 @@ static void poll_queue(struct io_stream *s, bool *polling, bool on)
 	pthread_mutex_unlock(&s->lock);
 	io->cfg.poll_queue(io->cfg.opaque, s->direction, s->id, on);
 	pthread_mutex_lock(&s->lock);
+}
+
+/*
+ * Under lock, audio thread, after a round that left s->n_fds descriptors of
+ * the end (io_round): sleep until one is ready, wake_audio() writes wake_fd,
+ * or timeout_ns passed. The lock is dropped meanwhile, as for a timed wait
+ * on `wake' (timed_wait means the same to snd_io_submit). A wake_audio()
+ * between the unlock and poll finds fd_wait set and leaves wake_fd
+ * readable, so poll returns at once: no wake-up is lost. The end may be
+ * stopped or closed by the control side while this thread is in poll (it
+ * never holds busy here); that side then calls wake_audio() through
+ * end_unclaim before it closes the end.
+ */
+static void wait_fds(struct io_stream *s, uint64_t timeout_ns)
+{
+	unsigned int n = s->n_fds;
+	uint64_t claims = s->claims;
+	struct timespec ts = { .tv_sec = (time_t)(timeout_ns / NS),
+			       .tv_nsec = (long)(timeout_ns % NS) };
+	int rc;
+
+	for (unsigned int i = 0; i < n; i++)
+		s->pfd[i].revents = 0;
+	s->pfd[n] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
+	s->timed_wait = true;
+	s->fd_wait = true;
+	pthread_mutex_unlock(&s->lock);
+	rc = ppoll(s->pfd, n + 1, &ts, NULL);
+	pthread_mutex_lock(&s->lock);
+	s->fd_wait = false;
+	s->timed_wait = false;
+	if (s->fd_kicked) {
+		uint64_t v;
+
+		s->fd_kicked = read(s->wake_fd, &v, sizeof(v)) < 0 && errno == EINTR;
+	}
+	s->fd_woke = false;
+	for (unsigned int i = 0; rc > 0 && i < n; i++)
+		if (s->pfd[i].revents)
+			s->fd_woke = true;
+	/* for the next round's poll_revents, unless the control side took
+	 * the end meanwhile (end_claim) */
+	s->fd_valid = s->fd_woke && !s->busy && s->claims == claims;
 }
 
 static void *audio_thread(void *arg)
@@ -618,16 +737,29 @@ static void *audio_thread(void *arg)
 			pthread_cond_broadcast(&s->idle);
 			latency = latency_bytes(s, s->last_delay);
 			if (done || failed) {
+				uint64_t claims = s->claims;
+
 				finish_taken(s, done, latency, failed);
-				continue;	/* state may have changed meanwhile */
+				/* The state may have changed meanwhile: look
+				 * again. Unless the round left the end's
+				 * descriptors to sleep on and nobody took the
+				 * end: the next round is due when the end has
+				 * room, which one now would not find (the
+				 * checks below still see a submit, stop or
+				 * quit that came while completing). */
+				if (!s->n_fds || failed || s->busy || s->claims != claims)
+					continue;
 			}
 			if (s->quit || s->want_running != s->running)
 				continue;
 			/* A request queued while the round had the lock dropped
 			 * signalled before anyone waited: look again instead of
 			 * sleeping through it (with nothing else in flight, the
-			 * guest would send nothing more to wake us). */
-			if (s->submitted != seen)
+			 * guest would send nothing more to wake us). Not when
+			 * sleeping on the end's descriptors: that request is
+			 * behind payload the end could not take yet, and moves
+			 * when the end has room. */
+			if (s->submitted != seen && !s->n_fds)
 				continue;
 			if (sleep == UINT64_MAX) {
 				if (polling) {
@@ -640,6 +772,12 @@ static void *audio_thread(void *arg)
 				if (s->quit || s->busy || s->want_running != s->running)
 					continue;
 				pthread_cond_wait(&s->wake, &s->lock);
+			} else if (s->n_fds) {
+				/* the end's descriptors come first; the time is
+				 * an upper bound, a period beyond the head's
+				 * completion, for a PCM that stays silent */
+				wait_fds(s, sleep + frames_ns(s->period_frames,
+							      s->params.rate_hz));
 			} else {
 				struct timespec ts = deadline(sleep);
 
@@ -740,7 +878,7 @@ static int w_start(void *handle)
 
 	pthread_mutex_lock(&s->lock);
 	s->want_running = true;
-	pthread_cond_signal(&s->wake);
+	wake_audio(s);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
@@ -751,7 +889,7 @@ static int w_stop(void *handle)
 
 	pthread_mutex_lock(&s->lock);
 	s->want_running = false;
-	pthread_cond_signal(&s->wake);
+	wake_audio(s);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
@@ -877,7 +1015,7 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 		s->pending++;
 		s->submitted++;
 		if (!behind)
-			pthread_cond_signal(&s->wake);
+			wake_audio(s);
 		pthread_mutex_unlock(&s->lock);
 		return 0;
 	}
@@ -965,7 +1103,7 @@ static void stop_threads(struct snd_io *io, uint32_t n)
 			continue;
 		pthread_mutex_lock(&s->lock);
 		s->quit = true;
-		pthread_cond_signal(&s->wake);
+		wake_audio(s);
 		pthread_mutex_unlock(&s->lock);
 		pthread_join(s->thread, NULL);
 		s->thread_ok = false;
@@ -983,6 +1121,8 @@ static void free_streams(struct snd_io *io, uint32_t n)
 		}
 		free_list(take_all(s));
 		free(s->bounce);
+		if (s->wake_fd >= 0)
+			close(s->wake_fd);
 		pthread_cond_destroy(&s->idle);
 		pthread_cond_destroy(&s->wake);
 		pthread_mutex_destroy(&s->lock);
@@ -1024,6 +1164,8 @@ int snd_io_create(const struct snd_io_config *cfg, const struct snd_io_stream_de
 		s->ctx = streams[i].end_ctx;
 		s->tail = &s->head;
 		s->tid = -1;
+		/* none: the stream's waits stay timed (cond_timedwait) */
+		s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		atomic_init(&s->gain_bits, float_bits(1.0f));
 		snd_gain_ramp_init(&s->ramp, 1.0f, 1);
 		pthread_mutex_init(&s->lock, NULL);

@@ -39,6 +39,19 @@
  * never waits on audio I/O. The mutex is held only for list and counter
  * updates, never across an end call.
  *
+ * How the audio thread sleeps. After a round it sleeps until the end can
+ * take (tx) or give (rx) more, or the head request is due for completion.
+ * An end with poll descriptors (snd_end.h poll_fds: the ALSA end's PCM)
+ * has the thread sleep in ppoll on them and on a per-stream eventfd, which
+ * everything that wakes the thread (submit, start, stop, release, reset,
+ * quit) writes while it sleeps there; the timeout, a period past the head
+ * request's completion, bounds a silent PCM. So it wakes when a period is
+ * free rather than when it computed one would be (snd-aloop moves in jiffy
+ * steps, and the computed wake-up often came before the position moved).
+ * The other ends (null, wav) sleep on a condition variable for the time
+ * the end's wait_ns and the head's completion give. Either way a request
+ * queued behind payload the end could not take yet does not wake it.
+ *
  * Threads: snd_io_submit from the thread(s) that pop the tx/rx queues (the
  * audio threads too, inside the poll_queue hook); the
  * control functions (the wrapped end ops, snd_io_release, snd_io_reset,
@@ -79,7 +92,7 @@ struct snd_io_config {
 	/*
 	 * Optional: take the requests waiting in the queue of @direction and
 	 * snd_io_submit them. While stream @stream_id is STARTED, its audio
-	 * thread calls this with polling true before every round, so at least
+	 * thread calls this with polling true before every round, so about
 	 * once a period, and with polling false before it sleeps without a
 	 * deadline or leaves STARTED; after that last call it takes requests
 	 * only from snd_io_submit again. So a device may leave the driver's

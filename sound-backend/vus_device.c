@@ -109,10 +109,29 @@ static void hook_ctl_changed(void *opaque, uint32_t control_id)
 		push_gain(d, d->dev->controls[control_id].stream_id);
 }
 
+static void take_pcm(struct vus_device *d, uint32_t q, struct pcm_queue *p);
+
 static void hook_io_release(void *opaque, uint32_t stream_id)
 {
 	struct vus_device *d = opaque;
 
+	/*
+	 * RELEASE completes every pending request of the stream, those still
+	 * in the ring included. While an audio thread polled the queue the
+	 * driver did not kick for them, and that thread hands the queue back
+	 * (and takes them) when it has seen the STOP, which may be after this
+	 * release: what it took then stayed queued on a released stream, and
+	 * the driver's flush at RELEASE timed out. So take them first.
+	 */
+	if (d->b && stream_id < d->n_streams) {
+		uint32_t q = d->iodesc[stream_id].direction == VIRTIO_SND_D_OUTPUT ? Q_TX : Q_RX;
+		struct pcm_queue *p = &d->pcm[q - Q_TX];
+
+		pthread_mutex_lock(&p->lock);
+		if (!p->quiet)
+			take_pcm(d, q, p);
+		pthread_mutex_unlock(&p->lock);
+	}
 	snd_io_release(d->io, stream_id);
 }
 

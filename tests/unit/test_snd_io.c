@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1052,6 +1053,255 @@ static void test_polled_queue(void **state)
 	req_free(pq.q[pq.tail - 1]);
 }
 
+/*
+ * An end with a poll descriptor (as the ALSA end's PCM): the audio thread
+ * must sleep on it while the end has no room for the payload waiting, wake
+ * when it becomes ready, and still wake at once for the control side (stop,
+ * reset) while it sleeps there. The wrapped null end takes frames only as
+ * the test grants room, and its descriptor is an eventfd the test writes;
+ * its wait_ns and the 1 s period make a timed sleep last a second, so
+ * every wake-up the test expects within 300 ms comes from poll.
+ */
+#define PFD_PERIOD_FRAMES 48000	/* 1 s */
+
+static struct {
+	pthread_mutex_t lock;
+	const struct snd_end_ops *real;
+	int fd;			/* the end's descriptor */
+	uint32_t room;		/* frames write may take */
+	int fds_calls, revents_calls, writes, stops;
+} pe = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static long pe_write(void *handle, const void *buf, uint32_t frames)
+{
+	uint32_t n;
+
+	(void)handle;
+	(void)buf;
+	pthread_mutex_lock(&pe.lock);
+	n = frames < pe.room ? frames : pe.room;
+	pe.room -= n;
+	pe.writes++;
+	pthread_mutex_unlock(&pe.lock);
+	return n;
+}
+
+static int pe_stop(void *handle)
+{
+	pthread_mutex_lock(&pe.lock);
+	pe.stops++;
+	pthread_mutex_unlock(&pe.lock);
+	return pe.real->stop(handle);
+}
+
+static int pe_wait(void *handle, uint32_t frames, uint64_t *ns)
+{
+	(void)handle;
+	(void)frames;
+	*ns = 1000000000ull;
+	return 0;
+}
+
+static int pe_poll_fds(void *handle, struct pollfd *fds, unsigned int max)
+{
+	(void)handle;
+	assert_true(max >= 1);
+	pthread_mutex_lock(&pe.lock);
+	pe.fds_calls++;
+	pthread_mutex_unlock(&pe.lock);
+	fds[0] = (struct pollfd){ .fd = pe.fd, .events = POLLIN };
+	return 1;
+}
+
+static int pe_poll_revents(void *handle, struct pollfd *fds, unsigned int n,
+			   unsigned short *revents)
+{
+	uint64_t v;
+
+	(void)handle;
+	assert_int_equal(n, 1);
+	assert_int_equal(fds[0].fd, pe.fd);
+	*revents = fds[0].revents;
+	/* as a plugin does: reading the descriptor clears it */
+	if (read(pe.fd, &v, sizeof(v)) < 0)
+		v = 0;
+	pthread_mutex_lock(&pe.lock);
+	pe.revents_calls++;
+	pthread_mutex_unlock(&pe.lock);
+	return 0;
+}
+
+static int pe_get(const int *field)
+{
+	int v;
+
+	pthread_mutex_lock(&pe.lock);
+	v = *field;
+	pthread_mutex_unlock(&pe.lock);
+	return v;
+}
+
+/* Wait at most 2 s until the audio thread asked for the descriptors
+ * `calls' times in all (so it is about to sleep on them). */
+static bool pe_fds_asked(int calls)
+{
+	for (int i = 0; i < 200; i++) {
+		if (pe_get(&pe.fds_calls) >= calls)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static void pe_ready(uint32_t room)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&pe.lock);
+	pe.room += room;
+	pthread_mutex_unlock(&pe.lock);
+	assert_int_equal(write(pe.fd, &one, sizeof(one)), sizeof(one));
+}
+
+static uint32_t set_params_frames(struct snd_stream *s, uint32_t periods, uint32_t frames)
+{
+	struct virtio_snd_pcm_set_params p;
+
+	memset(&p, 0, sizeof(p));
+	snd_put_le32(&p.hdr.hdr.code, VIRTIO_SND_R_PCM_SET_PARAMS);
+	snd_put_le32(&p.hdr.stream_id, s->id);
+	snd_put_le32(&p.buffer_bytes, periods * frames * FB);
+	snd_put_le32(&p.period_bytes, frames * FB);
+	p.channels = CH;
+	p.format = VIRTIO_SND_PCM_FMT_S16;
+	p.rate = VIRTIO_SND_PCM_RATE_48000;
+	return snd_stream_set_params(s, &p);
+}
+
+/*
+ * Stream 0 of @f on the poll end (pe: the null end with room pe.room and
+ * descriptor pe.fd), its ops in @ops; with @revents the end interprets
+ * revents (poll_revents), and stop is counted. Prepared and started, the
+ * counters at 0.
+ */
+static void pe_start(struct fx *f, struct snd_end_ops *ops, bool revents)
+{
+	pe.fds_calls = pe.revents_calls = pe.writes = pe.stops = 0;
+	*ops = *pe.real;
+	ops->write = pe_write;
+	ops->wait_ns = pe_wait;
+	ops->poll_fds = pe_poll_fds;
+	if (revents) {
+		ops->stop = pe_stop;
+		ops->poll_revents = pe_poll_revents;
+	}
+	out_ops_override = ops;
+	fx_setup(f, "null", "null", 0);
+	out_ops_override = NULL;
+	assert_int_equal(set_params_frames(&f->s[0], 4, PFD_PERIOD_FRAMES), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f->s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_start(&f->s[0]), VIRTIO_SND_S_OK);
+}
+
+static void test_sleeps_on_end_fds(void **state)
+{
+	struct snd_end_ops ops;
+	struct fx f;
+	struct req *r1, *r2;
+	uint64_t t0, t;
+	uint32_t used;
+	int writes, calls;
+
+	(void)state;
+	pe.real = snd_end_for_name("null");
+	pe.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(pe.fd >= 0);
+	pe.room = 0;
+	pe_start(&f, &ops, true);
+
+	/* no room: the thread sleeps on the descriptor, and stays asleep */
+	r1 = tx_req(0, PERIOD_BYTES, 1);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r1, &used), 0);
+	assert_true(pe_fds_asked(1));
+	writes = pe_get(&pe.writes);
+	usleep(100000);
+	assert_int_equal(completed(&f), 0);
+	assert_int_equal(pe_get(&pe.writes), writes);	/* no round meanwhile */
+
+	/* ready: it wakes, writes, completes, long before its timed bound */
+	t0 = now_ns();
+	pe_ready(PERIOD_FRAMES);
+	assert_int_equal(wait_completed(&f, 1, 2000), 1);
+	t = r1->t_ns - t0;
+	assert_true(t < 300000000ull);
+	assert_int_equal(st_status(r1), VIRTIO_SND_S_OK);
+	assert_true(pe_get(&pe.revents_calls) >= 1);
+
+	/* asleep on the descriptor again: a stop wakes it at once */
+	calls = pe_get(&pe.fds_calls);
+	r2 = tx_req(0, PERIOD_BYTES, 2);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r2, &used), 0);
+	assert_true(pe_fds_asked(calls + 1));
+	usleep(50000);
+	t0 = now_ns();
+	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+	for (int i = 0; i < 2000 && !pe_get(&pe.stops); i++)
+		usleep(1000);
+	assert_int_equal(pe_get(&pe.stops), 1);
+	assert_true(now_ns() - t0 < 300000000ull);
+
+	/* started again and asleep: a reset (teardown) wakes it at once, the
+	 * join of destroy waits for that */
+	calls = pe_get(&pe.fds_calls);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_true(pe_fds_asked(calls + 1));
+	usleep(50000);
+	assert_int_equal(completed(&f), 1);
+	t0 = now_ns();
+	fx_teardown(&f);
+	assert_true(now_ns() - t0 < 300000000ull);
+	close(pe.fd);
+	req_free(r1);
+	req_free(r2);
+}
+
+/* A descriptor that stays ready while the end takes nothing (a misbehaving
+ * plugin) must not make the audio thread spin: after a couple of empty
+ * wake-ups it sleeps the timed way (here a second) instead. */
+static void test_ready_fd_does_not_spin(void **state)
+{
+	struct snd_end_ops ops;
+	struct fx f;
+	struct req *r;
+	uint32_t used;
+	uint64_t one = 1;
+	int writes;
+
+	(void)state;
+	pe.real = snd_end_for_name("null");
+	pe.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(pe.fd >= 0);
+	assert_int_equal(write(pe.fd, &one, sizeof(one)), sizeof(one));
+	pe.room = 0;
+	pe_start(&f, &ops, false);	/* no poll_revents: stays readable */
+	r = tx_req(0, PERIOD_BYTES, 1);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 0);
+	assert_true(pe_fds_asked(1));
+	usleep(300000);
+	writes = pe_get(&pe.writes);
+	assert_true(writes >= 2);	/* it did look again */
+	assert_true(writes <= 8);	/* but did not spin */
+	/* and it still plays once the end takes frames */
+	pthread_mutex_lock(&pe.lock);
+	pe.room = PERIOD_FRAMES;
+	pthread_mutex_unlock(&pe.lock);
+	assert_int_equal(wait_completed(&f, 1, 3000), 1);
+	assert_int_equal(st_status(r), VIRTIO_SND_S_OK);
+	fx_teardown(&f);
+	close(pe.fd);
+	req_free(r);
+}
+
 struct release_call {
 	struct snd_stream *s;
 	uint32_t status;
@@ -1202,6 +1452,8 @@ int main(void)
 		cmocka_unit_test(test_request_queued_during_a_round),
 		cmocka_unit_test(test_reset_waits_for_completions_in_progress),
 		cmocka_unit_test(test_polled_queue),
+		cmocka_unit_test(test_sleeps_on_end_fds),
+		cmocka_unit_test(test_ready_fd_does_not_spin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
