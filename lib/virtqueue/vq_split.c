@@ -163,18 +163,32 @@ static int walk_indirect(struct vq *vq, const struct vq_mem *m, struct vq_elem *
 	}
 }
 
+/*
+ * The driver's available index: how many requests wait beyond the last
+ * one taken, or -1 (queue broken) when that is more than a ring, which is
+ * also what an index behind the last one taken looks like (our own store
+ * moved it, with ring parts that alias, or the driver is lying).
+ */
+static int waiting(struct vq *vq)
+{
+	uint16_t n = (uint16_t)(load16(&vq->avail->idx, __ATOMIC_ACQUIRE) - vq->last_avail);
+
+	if (n > vq->num)
+		return fail(vq, "available index moved backwards or by more than the queue size");
+	return n;
+}
+
 int vq_pop(struct vq *vq, const struct vq_mem *m, struct vq_elem *e)
 {
-	uint16_t avail_idx, head;
+	uint16_t head;
 	unsigned int i, seen = 0;
+	int n;
 
 	if (vq->broken || vq->num == 0)
 		return vq->broken ? -1 : 0;
-	avail_idx = load16(&vq->avail->idx, __ATOMIC_ACQUIRE);
-	if (avail_idx == vq->last_avail)
-		return 0;
-	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num)
-		return fail(vq, "available index moved by more than the queue size");
+	n = waiting(vq);
+	if (n <= 0)
+		return n;
 	head = load16(&vq->avail->ring[vq->last_avail % vq->num], __ATOMIC_RELAXED);
 	if (head >= vq->num)
 		return fail(vq, "available head out of range");
@@ -255,8 +269,6 @@ bool vq_should_notify(struct vq *vq)
 
 bool vq_set_notify(struct vq *vq, bool enable)
 {
-	uint16_t avail_idx;
-
 	if (vq->num == 0 || vq->broken)
 		return false;
 	vq->kicks_off = !enable;
@@ -275,15 +287,7 @@ bool vq_set_notify(struct vq *vq, bool enable)
 	}
 	/* Our flag/event store against the driver's next available index store. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	avail_idx = load16(&vq->avail->idx, __ATOMIC_ACQUIRE);
-	/*
-	 * Behind what we took, or ahead by more than a ring: our own store
-	 * moved it (ring parts that overlap), or the driver is lying. Saying
-	 * "more" would have the caller pop nothing and ask again for ever.
-	 */
-	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num) {
-		fail(vq, "available index moved backwards");
-		return false;
-	}
-	return avail_idx != vq->last_avail;
+	/* An index behind what we took breaks the queue here too: saying
+	 * "more" would have the caller pop nothing and ask again for ever. */
+	return waiting(vq) > 0;
 }
