@@ -165,14 +165,20 @@ static void log_xrun(struct alsa_end *e)
 		e->output ? " with silence" : "");
 }
 
+/* snd_pcm_prepare, and the period grid starts again at the new position. */
+static int prepare_pcm(struct alsa_end *e)
+{
+	e->apos = 0;
+	return snd_pcm_prepare(e->pcm);
+}
+
 static int alsa_prepare(void *handle)
 {
 	struct alsa_end *e = handle;
 	int rc;
 
 	snd_pcm_drop(e->pcm);
-	rc = snd_pcm_prepare(e->pcm);
-	e->apos = 0;
+	rc = prepare_pcm(e);
 	e->paused = false;
 	e->pending_start = false;
 	if (rc < 0)
@@ -204,13 +210,11 @@ static int alsa_start(void *handle)
 			return 0;
 		/* could not resume: start afresh (the I/O layer rewrites) */
 		snd_pcm_drop(e->pcm);
-		snd_pcm_prepare(e->pcm);
-		e->apos = 0;
+		prepare_pcm(e);
 		st = snd_pcm_state(e->pcm);
 	}
 	if (st == SND_PCM_STATE_SETUP || st == SND_PCM_STATE_XRUN) {
-		snd_pcm_prepare(e->pcm);
-		e->apos = 0;
+		prepare_pcm(e);
 		st = snd_pcm_state(e->pcm);
 	}
 	if (st != SND_PCM_STATE_PREPARED)
@@ -240,8 +244,7 @@ static int alsa_stop(void *handle)
 			e->dropped += (uint64_t)d;
 	}
 	snd_pcm_drop(e->pcm);
-	snd_pcm_prepare(e->pcm);
-	e->apos = 0;
+	prepare_pcm(e);
 	return 0;
 }
 
@@ -276,7 +279,7 @@ static void recover(struct alsa_end *e, int err)
 	log_xrun(e);
 	if (snd_pcm_recover(e->pcm, err, 1) < 0)
 		snd_pcm_prepare(e->pcm);
-	e->apos = 0;
+	e->apos = 0;	/* either way a prepare */
 	if (e->output) {
 		if (snd_pcm_writei(e->pcm, e->silence, e->period) > 0)
 			e->apos = e->period;
