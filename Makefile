@@ -16,6 +16,19 @@
 #   make clean
 
 BUILD ?= build
+
+# Packages before anything else is read: several variables below ask
+# pkg-config when make parses them, so on a fresh machine a setup run as a
+# prerequisite would come too late (make demo failed with spa/utils/json.h
+# missing). Make builds this included stamp first, running setup-host, and
+# then reads the makefiles again. `make setup` still reruns it on demand.
+ifeq ($(filter setup clean,$(MAKECMDGOALS)),)
+include $(BUILD)/.setup-done.mk
+endif
+$(BUILD)/.setup-done.mk: scripts/setup-host
+	@scripts/setup-host
+	@mkdir -p $(@D)
+	@echo '# scripts/setup-host succeeded; this stamp makes make rerun it when it changes' > $@
 # The bench kernel, chosen among the installed ones (newest 6.12+deb12).
 BENCH_KVER = $(shell scripts/bench-kernel 2>/dev/null)
 KDIR ?= /lib/modules/$(BENCH_KVER)/build
