@@ -42,6 +42,10 @@ struct io_req {
 	uint32_t payload;	/* PCM bytes */
 	uint32_t done;		/* bytes written to the end (tx) / captured (rx) */
 	bool rx;
+	/* The header was read and names this request's stream. Not yet when
+	 * it was routed by its queue alone (single_stream): then it is read
+	 * when the payload is due (hdr_check). */
+	bool hdr_ok;
 	bool positioned;	/* tx: start_pos valid */
 	uint64_t start_pos, end_pos;	/* tx: frames on the write axis */
 	size_t pay_off;		/* byte offset of the payload in iov */
@@ -113,6 +117,14 @@ struct snd_io {
 	struct snd_io_config cfg;
 	char name[64];
 	uint32_t n;
+	/* Per direction: the stream id when exactly one stream has it, else -1.
+	 * Requests on such a queue are routed without reading their header at
+	 * submit: the guest queues its whole buffer ahead, and the backend's
+	 * first touch of a request's window pages is a page fault whose batch
+	 * maps the requests queued after it. Touched at submit, each request
+	 * cost a fault (the next one is not mapped yet); touched when due, one
+	 * fault covers about a dozen (docs/performance.md). */
+	int64_t single_stream[2];
 	pthread_mutex_t notice_lock;
 	bool rt_notice;
 	struct io_stream s[];
@@ -396,11 +408,53 @@ static struct io_req *pop_full(struct io_stream *s)
 	return done;
 }
 
-/* Under lock: the first request with payload left to move. */
+/* Does the request's header name stream @id? (reads guest memory) */
+static bool hdr_names(const struct io_req *r, uint32_t id)
+{
+	struct virtio_snd_pcm_xfer hdr;
+
+	vq_iov_to_buf(r->iov, r->n_iov, 0, &hdr, sizeof(hdr));
+	return snd_get_le32(&hdr.stream_id) == id;
+}
+
+/*
+ * Under lock, busy set: read the header of a request routed by its queue
+ * alone (lock dropped meanwhile; busy keeps the request on the list). A
+ * header naming another stream: the request leaves the list for *bad, to be
+ * completed with IO_ERR like one refused at submit, its payload unplayed.
+ */
+static bool hdr_check(struct io_stream *s, struct io_req *r, struct io_req ***bad)
+{
+	struct io_req **pp;
+	bool ok;
+
+	pthread_mutex_unlock(&s->lock);
+	ok = hdr_names(r, s->id);
+	pthread_mutex_lock(&s->lock);
+	if (ok) {
+		r->hdr_ok = true;
+		return true;
+	}
+	for (pp = &s->head; *pp != r; pp = &(*pp)->next)
+		;
+	*pp = r->next;
+	if (s->tail == &r->next)
+		s->tail = pp;
+	s->pending--;
+	s->completed++;
+	r->next = NULL;
+	**bad = r;
+	*bad = &r->next;
+	return false;
+}
+
+/* Under lock: the first request with payload left to move (or a header
+ * still to check). */
 static struct io_req *first_open(struct io_stream *s)
 {
 	for (struct io_req *r = s->head; r; r = r->next)
-		if (r->done < r->payload || (!r->positioned && s->direction == VIRTIO_SND_D_OUTPUT))
+		if (r->done < r->payload || !r->hdr_ok ||
+		    (!r->positioned && s->direction == VIRTIO_SND_D_OUTPUT))
 			return r;
 	return NULL;
 }
@@ -463,7 +517,7 @@ static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_re
 	uint64_t sleep = UINT64_MAX, wait = 0, bytes0 = s->bytes;
 	bool fd_woke = s->fd_woke, use_fds;
 	int n_fds = 0;
-	struct io_req *r;
+	struct io_req *r, **bad = failed;
 	struct snd_end_stats st;
 
 	*done = *failed = NULL;
@@ -483,6 +537,8 @@ static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_re
 		uint32_t n = r->payload - r->done;
 		long got;
 
+		if (!r->hdr_ok && !hdr_check(s, r, &bad))
+			continue;
 		if (out && !r->positioned) {
 			r->positioned = true;
 			r->start_pos = s->wpos;
@@ -515,7 +571,7 @@ static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_re
 			logf_io(s->io, "stream %u: end %s failed (%ld); requests get IO_ERR",
 				s->id, out ? "write" : "read", got);
 			s->failed = true;
-			*failed = take_all(s);
+			*bad = take_all(s);
 			return NS;
 		}
 		if (got == 0)
@@ -953,6 +1009,7 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 	struct io_stream *s;
 	struct io_req *r;
 	uint32_t id, status = VIRTIO_SND_S_IO_ERR;
+	bool hdr_ok = false;
 
 	*used_len = 0;
 	if (n > SND_IO_MAX_SEGS || n < out_num || (n && !iov))
@@ -970,10 +1027,15 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 	*used_len = st_len;
 	if (out_bytes < sizeof(hdr))
 		goto reply;
-	vq_iov_to_buf(iov, out_num, 0, &hdr, sizeof(hdr));
-	id = snd_get_le32(&hdr.stream_id);
-	if (id >= io->n || io->s[id].direction != queue_dir)
-		goto reply;
+	if (queue_dir < 2 && io->single_stream[queue_dir] >= 0) {
+		id = (uint32_t)io->single_stream[queue_dir];	/* header read when due */
+	} else {
+		vq_iov_to_buf(iov, out_num, 0, &hdr, sizeof(hdr));
+		id = snd_get_le32(&hdr.stream_id);
+		if (id >= io->n || io->s[id].direction != queue_dir)
+			goto reply;
+		hdr_ok = true;
+	}
 	s = &io->s[id];
 	if (queue_dir == VIRTIO_SND_D_OUTPUT) {
 		pay_off = sizeof(hdr);
@@ -992,6 +1054,7 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 	memset(r, 0, sizeof(*r));
 	r->cookie = cookie;
 	r->rx = queue_dir == VIRTIO_SND_D_INPUT;
+	r->hdr_ok = hdr_ok;
 	r->payload = (uint32_t)payload;
 	r->pay_off = pay_off;
 	r->status_off = status_off;
@@ -1151,6 +1214,17 @@ int snd_io_create(const struct snd_io_config *cfg, const struct snd_io_stream_de
 	io->cfg = *cfg;
 	snprintf(io->name, sizeof(io->name), "%s", cfg->name ? cfg->name : "snd_io");
 	io->n = n_streams;
+	for (unsigned int d = 0; d < 2; d++) {
+		io->single_stream[d] = -1;
+		for (i = 0; i < n_streams; i++) {
+			if (streams[i].direction != d)
+				continue;
+			/* a second stream of d: -2, then -1 below */
+			io->single_stream[d] = io->single_stream[d] == -1 ? (int64_t)i : -2;
+		}
+		if (io->single_stream[d] < 0)
+			io->single_stream[d] = -1;
+	}
 	pthread_mutex_init(&io->notice_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

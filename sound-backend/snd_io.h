@@ -23,7 +23,12 @@
  * is OK or IO_ERR; BAD_MSG is for control requests) for a header shorter
  * than virtio_snd_pcm_xfer, an unknown stream id, a stream of the other
  * direction, a payload not a whole number of frames, a stream not prepared
- * (no end open), an end failure or no memory.
+ * (no end open), an end failure or no memory. Where a direction has a
+ * single stream, submit does not read the header (it touches no guest
+ * memory at all): the request goes to that stream, and its header is
+ * checked when its payload is due; one naming another stream is then
+ * completed with IO_ERR, its payload unplayed (RELEASE completes such
+ * requests still queued OK, like the others, with nothing played).
  *
  * How it plugs in. The I/O layer wraps each stream's end: give the device
  * model snd_io_end_ops and snd_io_end_ctx(io, i) as stream i's end_ops and
