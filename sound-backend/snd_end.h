@@ -73,7 +73,10 @@ struct snd_end_ops {
 	 * Overruns likewise.
 	 * wait_ns: how long until `frames' frames can be written (output) or
 	 * read (input): 0 = now. The caller sleeps at most that long (and at
-	 * most one period) before trying again.
+	 * most one period) before trying again. `frames' is what the caller
+	 * has waiting; an end that moves frames in units of its own waits for
+	 * its next unit instead (the ALSA end: up to the next period boundary,
+	 * see end_alsa.c).
 	 * stats: counters for logs and tests. Optional.
 	 * poll_fds: descriptors that become ready when the end can take
 	 * (output) or give (input) a period, as a PCM's with avail_min one

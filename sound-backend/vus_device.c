@@ -47,6 +47,8 @@ struct pcm_queue {
 	struct vq_elem *elem;	/* scratch request of the popper */
 };
 
+_Static_assert(VUS_MAX_STREAMS <= 32, "pollers has a bit per stream");
+
 struct vus_device {
 	struct snd_device *dev;
 	struct snd_io *io;
@@ -154,7 +156,7 @@ static void flush_events(struct vus_device *d)
 	d->events_waiting = false;
 }
 
-static void serve_ctl(struct vus_device *d, struct vq_elem *e)
+static void serve_ctl(struct vus_device *d, uint32_t q, struct vq_elem *e)
 {
 	size_t req_len = vq_iov_to_buf(e->iov, e->out_num, 0, d->req, CTL_BUF_MAX);
 	size_t cap = vq_iov_size(e->iov + e->out_num, e->in_num);
@@ -164,7 +166,7 @@ static void serve_ctl(struct vus_device *d, struct vq_elem *e)
 		cap = CTL_BUF_MAX;
 	n = snd_ctl_handle(d->dev, d->req, req_len, d->resp, cap);
 	n = vq_iov_from_buf(e->iov + e->out_num, e->in_num, 0, d->resp, n);
-	vhu_backend_push(d->b, Q_CTL, e->head, (uint32_t)n);
+	vhu_backend_push(d->b, q, e->head, (uint32_t)n);
 }
 
 static void serve_pcm(struct vus_device *d, uint32_t q, struct vq_elem *e)
@@ -201,19 +203,29 @@ static bool kick_spend(struct vus_device *d, uint32_t q, unsigned int *budget)
 }
 
 /*
- * Take every request of tx/rx queue q, with p->lock held. Kicks are off
- * while popping, and stay off while an audio thread polls the queue.
+ * Serve every request of queue q through e, within KICK_BUDGET. Kicks are
+ * off while popping; then on again, unless *pollers says an audio thread
+ * polls the queue (then they stay off), and one more round if the driver
+ * added requests meanwhile (notify_enable says so).
  */
-static void take_pcm(struct vus_device *d, uint32_t q, struct pcm_queue *p)
+static void drain(struct vus_device *d, uint32_t q, struct vq_elem *e,
+		  void (*serve)(struct vus_device *d, uint32_t q, struct vq_elem *e),
+		  const uint32_t *pollers)
 {
 	unsigned int budget = KICK_BUDGET;
 
 	do {
 		vhu_backend_notify_enable(d->b, q, false);
-		while (kick_spend(d, q, &budget) && vhu_backend_pop(d->b, q, p->elem) == 1)
-			serve_pcm(d, q, p->elem);
-	} while (kick_spend(d, q, &budget) && !p->pollers &&
+		while (kick_spend(d, q, &budget) && vhu_backend_pop(d->b, q, e) == 1)
+			serve(d, q, e);
+	} while (kick_spend(d, q, &budget) && !(pollers && *pollers) &&
 		 vhu_backend_notify_enable(d->b, q, true));
+}
+
+/* Take every request of tx/rx queue q, with p->lock held. */
+static void take_pcm(struct vus_device *d, uint32_t q, struct pcm_queue *p)
+{
+	drain(d, q, p->elem, serve_pcm, &p->pollers);
 }
 
 /* snd_io's poll_queue hook (audio threads). */
@@ -238,7 +250,6 @@ static void io_poll(void *opaque, uint8_t direction, uint32_t stream_id, bool po
 static void dev_kick(void *opaque, struct vhu_backend *b, uint32_t q)
 {
 	struct vus_device *d = opaque;
-	struct vq_elem *e = d->elem;
 
 	(void)b;
 	if (q == Q_EVT) {
@@ -253,13 +264,7 @@ static void dev_kick(void *opaque, struct vhu_backend *b, uint32_t q)
 		take_pcm(d, q, p);
 		pthread_mutex_unlock(&p->lock);
 	} else {
-		unsigned int budget = KICK_BUDGET;
-
-		do {
-			vhu_backend_notify_enable(d->b, q, false);
-			while (kick_spend(d, q, &budget) && vhu_backend_pop(d->b, q, e) == 1)
-				serve_ctl(d, e);
-		} while (kick_spend(d, q, &budget) && vhu_backend_notify_enable(d->b, q, true));
+		drain(d, q, d->elem, serve_ctl, NULL);
 	}
 	if (d->events_waiting)
 		flush_events(d);
