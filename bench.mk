@@ -37,8 +37,15 @@ $(SND_LATENCY) $(SND_PERIOD): $(BENCH_DIR)/%: tests/bench/%.c $(SND_TIMING_SRCS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SND_TIMING_SRCS) -lasound
 
+# sched-lat: a SCHED_FIFO thread's wake-up lateness, beside the zones of
+# snd-vm-bench's isolation part (did the backend or the whole guest stall).
+SCHED_LAT = $(BENCH_DIR)/sched-lat
+$(SCHED_LAT): tests/bench/sched-lat.c tests/bench/bench_opts.c tests/bench/bench_opts.h | setup
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/bench/bench_opts.c
+
 .PHONY: bench-progs
-bench-progs: $(SND_MICRO) $(SND_LATENCY) $(SND_PERIOD)
+bench-progs: $(SND_MICRO) $(SND_LATENCY) $(SND_PERIOD) $(SCHED_LAT)
 # Built with everything else, so it cannot rot between benchmark runs.
 all: bench-progs
 

@@ -24,7 +24,8 @@
 #  isolation two zones on hw:Loopback,0,2 and 0,3 play for STRESS_S seconds
 #            while stress-ng hogs every CPU: "rt" has SCHED_FIFO audio threads
 #            (backend --rt-priority 80, aplay under chrt -f 70), "plain" has
-#            neither; underruns per zone.
+#            neither; underruns per zone, and how late a SCHED_FIFO 90 thread
+#            woke meanwhile (sched-lat: whether the guest itself stalled).
 #  latency   an impulse (a click every 200 ms, CLICKS of them) played on a
 #            virtio card whose backend is bound to hw:Loopback,0,4, versus
 #            on hw:Loopback,0,5 directly, each captured from its
@@ -300,6 +301,10 @@ part_isolation() {
 	stress-ng --cpu "$(nproc)" --timeout "$((STRESS_S + 5))s" --quiet &
 	local spid=$!
 	sleep 2
+	# Above both zones: how late a FIFO thread woke (did the whole guest stall?)
+	"$BENCH_BIN/sched-lat" --secs "$STRESS_S" --priority 90 --late-ms 20 >"$WORK/sched-lat.txt" \
+		2>&1 &
+	local lpid=$!
 	chrt -f 70 aplay -D "hw:$rt,0" "${alsa_opts[@]}" "$WORK/long.wav" >"$WORK/aplay-rt.log" 2>&1 &
 	prt=$!
 	aplay -D "hw:$plain,0" "${alsa_opts[@]}" "$WORK/long.wav" >"$WORK/aplay-plain.log" 2>&1 &
@@ -307,6 +312,7 @@ part_isolation() {
 	wait "$prt" || say "isolation: aplay rt failed: $(cat "$WORK/aplay-rt.log")"
 	wait "$pplain" || say "isolation: aplay plain failed: $(cat "$WORK/aplay-plain.log")"
 	wait "$spid" || true
+	wait "$lpid" || say "isolation: sched-lat failed: $(cat "$WORK/sched-lat.txt")"
 	grep -q 'SCHED_FIFO.*not allowed' "$WORK/rt.log" && say "isolation: the rt backend could not use SCHED_FIFO"
 	out ""
 	out "### 5. Isolation: stress-ng on every CPU for $STRESS_S s while two zones play"
@@ -315,6 +321,14 @@ part_isolation() {
 	out "| --- | --- | ---: | ---: |"
 	out "| rt | SCHED_FIFO 80 (aplay FIFO 70) | $(underruns_in "$WORK/aplay-rt.log") | $(underruns_in "$WORK/rt.log") |"
 	out "| plain | SCHED_OTHER | $(underruns_in "$WORK/aplay-plain.log") | $(underruns_in "$WORK/plain.log") |"
+	out ""
+	# A FIFO 90 thread late by more than the rt zone's host buffer (a few
+	# periods) means the guest itself stood still (a vCPU the host did not
+	# run, under TCG): no priority inside the guest can help then.
+	out "A SCHED_FIFO 90 thread waking every 5 ms beside the zones (build/tests/bench/sched-lat):" \
+		"$(awk '/^wakeups /{ printf "%s wake-ups, p99 %s ms late, at most %s ms, %s later than %s ms", $2, $4, $6, $10, $8 }' \
+			"$WORK/sched-lat.txt")$(awk '/^late_at_s /{ printf "%s%s ms at %s s", n++ ? ", " : " (", $4, $2 } END { if (n) printf ")" }' \
+			"$WORK/sched-lat.txt")."
 }
 
 # lat_stats FILE: from snd-latency's click lines, "median p90 reported
