@@ -86,7 +86,11 @@ static const struct devtype types[] = {
 	{
 		.name = "sound", .id = VIRTIO_ID_SOUND,
 		.min_queues = 4, .max_queues = 4, .default_queues = 4,
-		.queue_size = 64,
+		/* vhost-user-sound offers no indirect descriptors: a request
+		 * takes 3 or 4 entries (header, payload, status), and every
+		 * stream of a direction shares the queue (virtio_snd queues up
+		 * to 16 periods per stream by default) */
+		.queue_size = 256,
 		.known_features = 1ULL << SND_F_CTLS,
 		.usable_features = 1ULL << SND_F_CTLS,
 		.config_size = snd_config_size, .check_config = snd_check,

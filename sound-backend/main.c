@@ -61,7 +61,12 @@ static void request_thread_rt(const struct vus_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct vhu_backend_config bcfg = { .ops = &vus_device_ops };
+	/* No indirect descriptors: a request of virtio_snd is then read from
+	 * the ring alone when popped, and its header page only when its audio
+	 * is due, by when the requests queued after it are there too and one
+	 * page fault maps a dozen of them (docs/performance.md). The adapter
+	 * gives sound queues 256 entries for that: 3 or 4 per request. */
+	struct vhu_backend_config bcfg = { .ops = &vus_device_ops, .no_indirect_desc = true };
 	struct vus_device *dev = NULL;
 	struct vhu_backend *b;
 	struct vus_opts *o;

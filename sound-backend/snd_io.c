@@ -119,11 +119,13 @@ struct snd_io {
 	uint32_t n;
 	/* Per direction: the stream id when exactly one stream has it, else -1.
 	 * Requests on such a queue are routed without reading their header at
-	 * submit: the guest queues its whole buffer ahead, and the backend's
-	 * first touch of a request's window pages is a page fault whose batch
-	 * maps the requests queued after it. Touched at submit, each request
-	 * cost a fault (the next one is not mapped yet); touched when due, one
-	 * fault covers about a dozen (docs/performance.md). */
+	 * submit: the guest queues its buffer ahead (virtio_snd: up to 16
+	 * periods), and the backend's first touch of a request's window pages
+	 * is a page fault whose batch maps the requests queued after it.
+	 * Touched at submit, each request cost a fault (the next one is not
+	 * there yet); touched when due, one fault covers about a dozen
+	 * (docs/performance.md). That needs the descriptors in the ring, not
+	 * in an indirect table per request (main.c: no_indirect_desc). */
 	int64_t single_stream[2];
 	pthread_mutex_t notice_lock;
 	bool rt_notice;

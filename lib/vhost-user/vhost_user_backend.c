@@ -71,6 +71,17 @@ struct vhu_backend {
 	struct vring vr[VHU_BACKEND_MAX_QUEUES];
 };
 
+/* What GET_FEATURES offers: the server's bits (less those the device
+ * declined) and the device's. */
+static uint64_t offered_features(const struct vhu_backend *b)
+{
+	uint64_t server = SERVER_FEATURES;
+
+	if (b->cfg.no_indirect_desc)
+		server &= ~VHU_BIT(F_INDIRECT_DESC);
+	return server | b->cfg.ops->features(b->cfg.opaque);
+}
+
 static void blog(const struct vhu_backend *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void blog(const struct vhu_backend *b, const char *fmt, ...)
@@ -386,7 +397,7 @@ static int handle_plain(struct vhu_backend *b, struct vhu_msg *m)
 		b->acked = 0;
 		return 0;
 	case VHU_SET_FEATURES: {
-		uint64_t offered = SERVER_FEATURES | b->cfg.ops->features(b->cfg.opaque);
+		uint64_t offered = offered_features(b);
 
 		if (m->payload.u64 & ~offered)
 			return blog(b, "SET_FEATURES 0x%" PRIx64 ": not offered", m->payload.u64), -1;
@@ -501,7 +512,7 @@ static int handle(struct vhu_backend *b, struct vhu_msg *m)
 		blog(b, "<- %s", vhu_request_name(m->request));
 	switch (m->request) {
 	case VHU_GET_FEATURES:
-		return reply_u64(b, m, SERVER_FEATURES | b->cfg.ops->features(b->cfg.opaque));
+		return reply_u64(b, m, offered_features(b));
 	case VHU_GET_PROTOCOL_FEATURES:
 		return reply_u64(b, m, SERVER_PROTOCOL);
 	case VHU_GET_QUEUE_NUM:

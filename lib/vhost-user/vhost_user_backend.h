@@ -35,7 +35,7 @@ struct vhu_backend;
 
 struct vhu_dev_ops {
 	/* Device-specific virtio feature bits (the server adds VERSION_1,
-	 * INDIRECT_DESC, EVENT_IDX, PROTOCOL_FEATURES). */
+	 * INDIRECT_DESC unless no_indirect_desc, EVENT_IDX, PROTOCOL_FEATURES). */
 	uint64_t (*features)(void *opaque);
 	/* Number of virtqueues (1..VHU_BACKEND_MAX_QUEUES). */
 	uint32_t (*queue_num)(void *opaque);
@@ -60,6 +60,14 @@ struct vhu_backend_config {
 	void *opaque;
 	const char *name;	/* prefix of log lines */
 	bool verbose;		/* log every message */
+	/*
+	 * Do not offer INDIRECT_DESC. A driver then lays each request out in
+	 * the ring's own descriptor table, which stays mapped, instead of a
+	 * table it allocates per request: under virtio-loopback that table is
+	 * a new bounce page the backend faults in when it pops the request,
+	 * once per request (vhost-user-sound: one fault per audio period).
+	 */
+	bool no_indirect_desc;
 };
 
 /* Allocates the server around an already listening socket (owned from

@@ -89,10 +89,14 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* When set, the next setup's backend declines indirect descriptors. */
+static bool setup_no_indirect;
+
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct vhu_backend_config cfg = { .ops = &fake_ops, .name = "test" };
+	struct vhu_backend_config cfg = { .ops = &fake_ops, .name = "test",
+					  .no_indirect_desc = setup_no_indirect };
 	int lfd;
 
 	assert_non_null(e);
@@ -198,6 +202,33 @@ static void test_handshake(void **state)
 	assert_int_equal(r.size, 0);
 	/* unknown feature bits, protocol bits: refused */
 	vhu_msg_u64(&m, VHU_SET_FEATURES, 1ULL << 40);
+	assert_int_not_equal(acked(e, &m), 0);
+	vhu_msg_u64(&m, VHU_SET_FEATURES, f);
+	assert_int_equal(acked(e, &m), 0);
+}
+
+/* A device that declines INDIRECT_DESC: not offered, and refused. */
+static int setup_without_indirect(void **state)
+{
+	int r;
+
+	setup_no_indirect = true;
+	r = setup(state);
+	setup_no_indirect = false;
+	return r;
+}
+
+static void test_no_indirect(void **state)
+{
+	struct env *e = *state;
+	uint64_t f = get_u64(e, VHU_GET_FEATURES);
+	struct vhu_msg m;
+
+	assert_false(f & (1ULL << 28));			/* INDIRECT_DESC */
+	assert_true(f & (1ULL << 29));			/* the rest as ever */
+	assert_true(f & DEV_FEATURE);
+	hello(e);
+	vhu_msg_u64(&m, VHU_SET_FEATURES, f | (1ULL << 28));
 	assert_int_not_equal(acked(e, &m), 0);
 	vhu_msg_u64(&m, VHU_SET_FEATURES, f);
 	assert_int_equal(acked(e, &m), 0);
@@ -451,6 +482,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handshake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_indirect, setup_without_indirect, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
