@@ -126,7 +126,7 @@ struct snd_io {
 	 * there yet); touched when due, one fault covers about a dozen
 	 * (docs/performance.md). That needs the descriptors in the ring, not
 	 * in an indirect table per request (main.c: no_indirect_desc). */
-	int64_t single_stream[2];
+	int single_stream[2];
 	pthread_mutex_t notice_lock;
 	bool rt_notice;
 	struct io_stream s[];
@@ -410,13 +410,14 @@ static struct io_req *pop_full(struct io_stream *s)
 	return done;
 }
 
-/* Does the request's header name stream @id? (reads guest memory) */
-static bool hdr_names(const struct io_req *r, uint32_t id)
+/* The stream id in a request's header (reads guest memory; the caller
+ * checked that the driver-readable part holds a whole header). */
+static uint32_t hdr_stream_id(const struct iovec *iov, unsigned int n)
 {
 	struct virtio_snd_pcm_xfer hdr;
 
-	vq_iov_to_buf(r->iov, r->n_iov, 0, &hdr, sizeof(hdr));
-	return snd_get_le32(&hdr.stream_id) == id;
+	vq_iov_to_buf(iov, n, 0, &hdr, sizeof(hdr));
+	return snd_get_le32(&hdr.stream_id);
 }
 
 /*
@@ -431,7 +432,7 @@ static bool hdr_check(struct io_stream *s, struct io_req *r, struct io_req ***ba
 	bool ok;
 
 	pthread_mutex_unlock(&s->lock);
-	ok = hdr_names(r, s->id);
+	ok = hdr_stream_id(r->iov, r->n_iov) == s->id;
 	pthread_mutex_lock(&s->lock);
 	if (ok) {
 		r->hdr_ok = true;
@@ -1007,7 +1008,7 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 	const uint32_t st_len = sizeof(struct virtio_snd_pcm_status);
 	unsigned int n = out_num + in_num;
 	size_t out_bytes = 0, in_bytes = 0, status_off, pay_off, payload;
-	struct virtio_snd_pcm_xfer hdr;
+	const size_t hdr_len = sizeof(struct virtio_snd_pcm_xfer);
 	struct io_stream *s;
 	struct io_req *r;
 	uint32_t id, status = VIRTIO_SND_S_IO_ERR;
@@ -1027,21 +1028,20 @@ int snd_io_submit(struct snd_io *io, uint8_t queue_dir, void *cookie, const stru
 		return 1;	/* nowhere to put a status: used length 0 */
 	status_off = out_bytes + in_bytes - st_len;
 	*used_len = st_len;
-	if (out_bytes < sizeof(hdr))
+	if (out_bytes < hdr_len)
 		goto reply;
 	if (queue_dir < 2 && io->single_stream[queue_dir] >= 0) {
 		id = (uint32_t)io->single_stream[queue_dir];	/* header read when due */
 	} else {
-		vq_iov_to_buf(iov, out_num, 0, &hdr, sizeof(hdr));
-		id = snd_get_le32(&hdr.stream_id);
+		id = hdr_stream_id(iov, out_num);
 		if (id >= io->n || io->s[id].direction != queue_dir)
 			goto reply;
 		hdr_ok = true;
 	}
 	s = &io->s[id];
 	if (queue_dir == VIRTIO_SND_D_OUTPUT) {
-		pay_off = sizeof(hdr);
-		payload = out_bytes - sizeof(hdr);
+		pay_off = hdr_len;
+		payload = out_bytes - hdr_len;
 	} else {
 		pay_off = out_bytes;
 		payload = in_bytes - st_len;
@@ -1216,16 +1216,16 @@ int snd_io_create(const struct snd_io_config *cfg, const struct snd_io_stream_de
 	io->cfg = *cfg;
 	snprintf(io->name, sizeof(io->name), "%s", cfg->name ? cfg->name : "snd_io");
 	io->n = n_streams;
-	for (unsigned int d = 0; d < 2; d++) {
-		io->single_stream[d] = -1;
+	{
+		uint32_t count[2] = { 0, 0 };
+
 		for (i = 0; i < n_streams; i++) {
-			if (streams[i].direction != d)
-				continue;
-			/* a second stream of d: -2, then -1 below */
-			io->single_stream[d] = io->single_stream[d] == -1 ? (int64_t)i : -2;
+			count[streams[i].direction]++;
+			io->single_stream[streams[i].direction] = (int)i;
 		}
-		if (io->single_stream[d] < 0)
-			io->single_stream[d] = -1;
+		for (unsigned int d = 0; d < 2; d++)
+			if (count[d] != 1)
+				io->single_stream[d] = -1;
 	}
 	pthread_mutex_init(&io->notice_lock, NULL);
 	pthread_condattr_init(&ca);
