@@ -670,13 +670,15 @@ int vlo_window_init(struct vlo_dev *vlo, u64 size)
 
 /*
  * The driver is gone: refuse new mappings, revoke every user mapping of
- * the window and free what the driver failed to unmap.
+ * the window and free what the driver failed to unmap. virtio_snd, for one,
+ * never detaches the event buffers still queued at removal (one per entry
+ * of its event queue): one line for all of them, not one per mapping.
  */
 void vlo_window_close(struct vlo_dev *vlo)
 {
 	struct vlo_map *m, *next;
-	unsigned long flags, i;
-	dma_addr_t iova;
+	unsigned long flags, i, nleft = 0;
+	dma_addr_t iova, first = 0;
 	LIST_HEAD(left);
 
 	spin_lock_irqsave(&vlo->map_lock, flags);
@@ -690,11 +692,17 @@ void vlo_window_close(struct vlo_dev *vlo)
 		if (!m)
 			continue;
 		iova = vlo_map_iova(vlo, m);
-		dev_err(&vlo->parent, "driver left IOVA %pad mapped\n", &iova);
+		dev_dbg(&vlo->parent, "driver left IOVA %pad mapped\n", &iova);
+		if (!nleft++)
+			first = iova;
 		m = vlo_window_take(vlo, iova, m->kind);
 		if (m)
 			list_add(&m->zap, &left);
 	}
+	if (nleft)
+		dev_info(&vlo->parent,
+			 "driver left %lu mappings at removal (first IOVA %pad), freed\n",
+			 nleft, &first);
 	vlo_zap_barrier(vlo);
 	vlo_zap_range(vlo, 0, 0);
 	list_for_each_entry_safe(m, next, &left, zap)

@@ -104,9 +104,7 @@ hang() {
 		timeout 120 gdb -q -batch -p "$p" -ex 'thread apply all bt' 2>/dev/null |
 			grep -E '^(#|Thread)' | sed "s|^|  gdb $p: |" >&2 || true
 	done
-	# (the transport's "driver left IOVA ... mapped" lines of a removed
-	# device would flood the tail)
-	dmesg | grep -v 'left IOVA' | tail -n 30 | sed 's|^|  kernel: |' >&2
+	dmesg | tail -n 30 | sed 's|^|  kernel: |' >&2
 	fail "$*"
 }
 
