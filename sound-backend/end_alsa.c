@@ -6,9 +6,10 @@
  *
  * The PCM is opened non-blocking, interleaved read/write access, with the
  * stream's format, channels and exact rate; host period = the guest's
- * period, host buffer = 2..4 periods (snd_end_host_buffer). Output starts
- * explicitly with the first frames written after start (start_threshold is
- * the boundary), so an empty buffer never starts and underruns at once.
+ * period, host buffer = up to --host-periods periods (default 4), never
+ * the guest's whole buffer (snd_end_host_buffer). Output starts explicitly
+ * with the first frames written after start (start_threshold is the
+ * boundary), so an empty buffer never starts and underruns at once.
  *
  * The I/O layer sleeps on the PCM's poll descriptors (avail_min is one
  * period), so the PCM must come back ready at every period boundary: with

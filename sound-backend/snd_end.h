@@ -34,7 +34,16 @@ struct snd_end_params {
 	uint32_t buffer_bytes;		/* the guest's buffer */
 	uint32_t period_bytes;		/* the guest's period: size the host buffer from it */
 	uint32_t features;		/* VIRTIO_SND_PCM_F_x selected */
+	/* Most periods the host buffer may hold (--host-periods); 0: the
+	 * default, SND_END_HOST_PERIODS. Not from the guest. */
+	uint32_t host_periods;
 };
+
+/* Host buffer depth in periods unless the backend's --host-periods says. */
+#define SND_END_HOST_PERIODS 4
+/* The range --host-periods accepts (the guest has at most 16 periods). */
+#define SND_END_HOST_PERIODS_MIN 2
+#define SND_END_HOST_PERIODS_MAX 15
 
 /* Counters an end keeps from open to close. */
 struct snd_end_stats {

@@ -16,8 +16,9 @@
  *                becomes "default".
  *
  * Host buffers are sized from the guest's period: period = the guest's
- * period, buffer = the guest's buffer clamped to 2..4 periods
- * (snd_end_host_buffer).
+ * period, buffer = the guest's periods minus one, at most
+ * params.host_periods (--host-periods, default SND_END_HOST_PERIODS) and
+ * at least 2 (snd_end_host_buffer).
  */
 #ifndef SND_ENDS_H
 #define SND_ENDS_H

@@ -855,15 +855,20 @@ static void *audio_thread(void *arg)
 
 /* --- the wrapper end (control side) */
 
-static int w_open(void *ctx, const char *name, const struct snd_end_params *p, void **handle)
+static int w_open(void *ctx, const char *name, const struct snd_end_params *guest,
+		  void **handle)
 {
 	struct io_stream *s = ctx;
 	const struct snd_end_ops *ops = s->ops;
+	/* The guest's choice, and how deep the backend lets the end go. */
+	struct snd_end_params params = *guest;
+	const struct snd_end_params *p = &params;
 	uint32_t period, buffer, bytes;
 	uint8_t *bounce;
 	void *h = NULL;
 	int rc;
 
+	params.host_periods = s->io->cfg.host_periods;
 	if (s->end)
 		return -EBUSY;
 	if (p->direction != s->direction || !p->frame_bytes || !p->rate_hz)

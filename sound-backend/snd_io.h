@@ -92,6 +92,9 @@ struct snd_io_config {
 	/* SCHED_FIFO priority (1..99) of the audio threads; 0: do not try.
 	 * When not allowed, the threads run SCHED_OTHER and one line says so. */
 	int rt_priority;
+	/* Most periods of audio an end's host buffer holds ahead
+	 * (snd_end_host_buffer); 0: SND_END_HOST_PERIODS. */
+	uint32_t host_periods;
 	/* Prefix of log lines ("vhost-user-sound card0"); NULL: "snd_io". */
 	const char *name;
 	/*

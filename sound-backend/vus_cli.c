@@ -50,6 +50,15 @@ void vus_cli_usage(FILE *f)
 "  --rt-priority N      run the audio threads, and the thread that takes\n"
 "                       requests off the rings, SCHED_FIFO at priority N\n"
 "                       (1-99) when allowed; 0 (default) does not try.\n"
+"  --host-periods N     let each stream's end (the host PCM's buffer) hold\n"
+"                       up to N periods of the guest's audio (2-15, default\n"
+"                       4), and never all of the guest's buffer: at most its\n"
+"                       periods minus one (2 at least). Deeper rides out\n"
+"                       longer stalls of this process without an underrun,\n"
+"                       at no added latency (a request completes when its\n"
+"                       audio has played, so the guest counts what the end\n"
+"                       holds), but a volume change is heard up to N\n"
+"                       periods later.\n"
 "  --name NAME          prefix of log lines (default vhost-user-sound).\n"
 "  --print-capabilities print the backend's capabilities as JSON and exit\n"
 "                       (vhost-user backend program conventions).\n"
@@ -157,7 +166,7 @@ static int apply(struct vus_opts *o, const char *key, const char *val, int depth
 		 size_t errlen)
 {
 	static const char *const with_value[] = { "socket-path", "fd", "stream", "config",
-						  "rt-priority", "name" };
+						  "rt-priority", "host-periods", "name" };
 	size_t i;
 	bool needs = false;
 
@@ -181,6 +190,11 @@ static int apply(struct vus_opts *o, const char *key, const char *val, int depth
 	} else if (!strcmp(key, "rt-priority")) {
 		if (parse_int(val, 0, 99, &o->rt_priority))
 			return failf(err, errlen, "--rt-priority %s: want 0-99", val);
+	} else if (!strcmp(key, "host-periods")) {
+		if (parse_int(val, SND_END_HOST_PERIODS_MIN, SND_END_HOST_PERIODS_MAX,
+			      &o->host_periods))
+			return failf(err, errlen, "--host-periods %s: want %d-%d", val,
+				     SND_END_HOST_PERIODS_MIN, SND_END_HOST_PERIODS_MAX);
 	} else if (!strcmp(key, "name")) {
 		if (copy_str(o->name, sizeof(o->name), val))
 			return failf(err, errlen, "--name: empty or longer than %zu bytes",

@@ -30,6 +30,7 @@ struct vus_opts {
 	bool help;
 	bool verbose;
 	int rt_priority;		/* 0: no SCHED_FIFO */
+	int host_periods;		/* 0: SND_END_HOST_PERIODS */
 	char name[64];			/* log prefix */
 	struct vus_stream_opt streams[VUS_MAX_STREAMS];
 	unsigned int n_streams;

@@ -469,6 +469,7 @@ int vus_device_create(const struct vus_opts *o, struct vus_device **out, char *e
 	}
 	iocfg.opaque = d;
 	iocfg.rt_priority = o->rt_priority;
+	iocfg.host_periods = o->host_periods;
 	iocfg.name = d->log_name;
 	r = snd_io_create(&iocfg, d->iodesc, d->n_streams, &d->io);
 	if (r) {

@@ -56,7 +56,8 @@ static void test_good_command_line(void **state)
 	assert_non_null(o);
 	assert_int_equal(parse(o, err, sizeof(err), "--socket-path", "/run/s.sock",
 			       "--stream", "playback:hw:Loopback,0,0", "--stream=capture:wav:/x.wav",
-			       "--rt-priority", "60", "--name", "driver", "-v", (char *)NULL), 0);
+			       "--rt-priority", "60", "--host-periods", "8", "--name", "driver",
+			       "-v", (char *)NULL), 0);
 	assert_string_equal(o->socket_path, "/run/s.sock");
 	assert_int_equal(o->fd, -1);
 	assert_int_equal(o->n_streams, 2);
@@ -65,6 +66,7 @@ static void test_good_command_line(void **state)
 	assert_int_equal(o->streams[1].direction, VIRTIO_SND_D_INPUT);
 	assert_string_equal(o->streams[1].end, "wav:/x.wav");
 	assert_int_equal(o->rt_priority, 60);
+	assert_int_equal(o->host_periods, 8);
 	assert_string_equal(o->name, "driver");
 	assert_true(o->verbose);
 	/* --print-capabilities needs nothing else */
@@ -89,6 +91,9 @@ static void test_bad_command_lines(void **state)
 	PARSE_FAILS(o, "unknown option --bogus", "--bogus");
 	PARSE_FAILS(o, "--fd x: not a file descriptor number", "--fd", "x");
 	PARSE_FAILS(o, "--rt-priority 100: want 0-99", "--rt-priority", "100");
+	PARSE_FAILS(o, "--host-periods 1: want 2-15", "--host-periods", "1");
+	PARSE_FAILS(o, "--host-periods 16: want 2-15", "--host-periods", "16");
+	PARSE_FAILS(o, "--host-periods needs a value", "--host-periods");
 	PARSE_FAILS(o, "--socket-path needs a value", "--socket-path");
 	PARSE_FAILS(o, "--verbose takes no value", "--verbose=1");
 	PARSE_FAILS(o, "unexpected argument 'stray'", "stray");
@@ -125,6 +130,7 @@ static void test_config_file(void **state)
 		   "\n"
 		   "stream = playback:vlo_bench_rear\n"
 		   "rt-priority=70\n"
+		   "host-periods 6\n"
 		   "verbose\n");
 	write_file(bad, "socket-path /s\nstream playback:null\nstream up:null\n");
 	snprintf(inc, sizeof(inc), "config %s\n", loop);
@@ -137,6 +143,7 @@ static void test_config_file(void **state)
 	assert_string_equal(o->streams[0].end, "vlo_bench_rear");
 	assert_int_equal(o->streams[1].direction, VIRTIO_SND_D_INPUT);
 	assert_int_equal(o->rt_priority, 70);
+	assert_int_equal(o->host_periods, 6);
 	assert_true(o->verbose);
 
 	snprintf(inc, sizeof(inc), "%s:3: --stream up:null: direction", bad);

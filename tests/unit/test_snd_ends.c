@@ -63,10 +63,24 @@ static void test_host_buffer(void **state)
 	(void)state;
 	snd_end_host_buffer(&p, &per, &buf);
 	assert_int_equal(per, 480);
-	assert_int_equal(buf, 4 * 480);		/* at most 4 periods */
-	p.buffer_bytes = p.period_bytes * 3;
+	assert_int_equal(buf, 4 * 480);		/* at most 4 periods by default */
+	p.host_periods = 8;			/* --host-periods 8 */
+	snd_end_host_buffer(&p, &per, &buf);
+	assert_int_equal(buf, 8 * 480);
+	p.host_periods = 15;
+	snd_end_host_buffer(&p, &per, &buf);
+	assert_int_equal(buf, 15 * 480);	/* 16 guest periods: all but one */
+	/* Never the guest's whole buffer (the virtio_snd wrap stall): a guest
+	 * of 4 periods gets 3, of 3 gets 2, whatever the depth allowed. */
+	p.buffer_bytes = p.period_bytes * 4;
 	snd_end_host_buffer(&p, &per, &buf);
 	assert_int_equal(buf, 3 * 480);
+	p.host_periods = 0;
+	snd_end_host_buffer(&p, &per, &buf);
+	assert_int_equal(buf, 3 * 480);
+	p.buffer_bytes = p.period_bytes * 3;
+	snd_end_host_buffer(&p, &per, &buf);
+	assert_int_equal(buf, 2 * 480);
 	p.buffer_bytes = p.period_bytes;
 	snd_end_host_buffer(&p, &per, &buf);
 	assert_int_equal(buf, 2 * 480);		/* at least 2 */
@@ -81,7 +95,7 @@ static void test_null_paced(void **state)
 {
 	const struct snd_end_ops *ops = &snd_end_null_ops;
 	struct snd_end_params p = params(VIRTIO_SND_D_OUTPUT, VIRTIO_SND_PCM_FMT_S16, 2, 48000,
-					 480, 4);
+					 480, 8);
 	uint8_t buf[480 * 4];
 	void *h;
 	uint64_t t0, total = 0, ns;
