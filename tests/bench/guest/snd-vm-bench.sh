@@ -24,7 +24,8 @@
 #  isolation two zones on hw:Loopback,0,2 and 0,3 play for STRESS_S seconds
 #            while stress-ng hogs every CPU: "rt" has SCHED_FIFO audio threads
 #            (backend --rt-priority 80, aplay under chrt -f 70), "plain" has
-#            neither; underruns per zone, and how late a SCHED_FIFO 90 thread
+#            neither (RT_HOST_PERIODS: the rt backend's --host-periods);
+#            underruns per zone, and how late a SCHED_FIFO 90 thread
 #            woke meanwhile (sched-lat: whether the guest itself stalled).
 #  latency   an impulse (a click every 200 ms, CLICKS of them) played on a
 #            virtio card whose backend is bound to hw:Loopback,0,4, versus
@@ -289,8 +290,8 @@ part_isolation() {
 	"$TOOLS/wavgen" "${fmt[@]}" -d "$STRESS_S" --seed 2 "$WORK/long.wav"
 	# --rt-priority gives the audio threads what the policy daemon gives a
 	# SCHED_FIFO zone; here at start, so that nothing else varies.
-	"$BACKEND" --name rt --rt-priority 80 --socket-path "$WORK/rt.sock" \
-		--stream playback:hw:Loopback,0,2 >>"$WORK/rt.log" 2>&1 &
+	"$BACKEND" --name rt --rt-priority 80 ${RT_HOST_PERIODS:+--host-periods "$RT_HOST_PERIODS"} \
+		--socket-path "$WORK/rt.sock" --stream playback:hw:Loopback,0,2 >>"$WORK/rt.log" 2>&1 &
 	PIDS+=("backend:$!")
 	for _ in $(seq 300); do [ -S "$WORK/rt.sock" ] && break; sleep 0.1; done
 	attach_card rt
@@ -319,7 +320,7 @@ part_isolation() {
 	out ""
 	out "| zone | audio threads | aplay underruns | backend underruns |"
 	out "| --- | --- | ---: | ---: |"
-	out "| rt | SCHED_FIFO 80 (aplay FIFO 70) | $(underruns_in "$WORK/aplay-rt.log") | $(underruns_in "$WORK/rt.log") |"
+	out "| rt | SCHED_FIFO 80 (aplay FIFO 70)${RT_HOST_PERIODS:+, --host-periods $RT_HOST_PERIODS} | $(underruns_in "$WORK/aplay-rt.log") | $(underruns_in "$WORK/rt.log") |"
 	out "| plain | SCHED_OTHER | $(underruns_in "$WORK/aplay-plain.log") | $(underruns_in "$WORK/plain.log") |"
 	out ""
 	# A FIFO 90 thread late by more than the rt zone's host buffer (a few
@@ -563,6 +564,8 @@ part_events() {
 	stop_all
 }
 
+# BACKEND_ARGS (snd-lib's start_card passes them to every backend it starts).
+[ -z "${BACKEND_ARGS:-}" ] || { out ""; out "Backends started as cards with: $BACKEND_ARGS"; }
 for p in $PARTS; do
 	case $p in
 	cpu) part_cpu ;;
