@@ -17,8 +17,8 @@
 # the position, ALSA's core moves it a whole buffer and aplay underruns,
 # its ring played out. The end now holds at most the guest's periods minus
 # one (3 here), so one round cannot complete them all. The backend before
-# the fix failed 2 runs of 2 (plays 1, then 1 and 4 underran; plays 2 and
-# 5 stalled); the fixed one passed 2 of 2 with no underrun.
+# the fix failed 3 runs of 3 (plays 1, then 1 and 4 underran; plays 2, 5
+# and 2 stalled); the fixed one passed 3 of 3 with no underrun.
 #
 # aplay runs non-blocking (-N: it waits in poll, 100 ms at a time, and tries
 # again), so ALSA's write timeout (1.1 buffer times, at least 100 ms), which
