@@ -32,9 +32,8 @@
 # backend leaves aplay a period to refill, which a guest on one emulated
 # vCPU could miss now and then); the backend's host PCM ran dry in at
 # least half the plays (so the case was really exercised) and held 3
-# periods; a second
-# backend with --host-periods 8 gives a 16-period guest stream an end of 8
-# periods; a clean kernel log.
+# periods; a second backend with --host-periods 8 gives a 16-period guest
+# stream an end of 8 periods; a clean kernel log.
 . "$(dirname "$0")/snd-lib.sh"
 
 modprobe snd-aloop || fail "modprobe snd-aloop"
