@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include <alsa/asoundlib.h>
 
+#include "snd_io.h"
 #include "vhost_user_backend.h"
 #include "vus_cli.h"
 #include "vus_device.h"
@@ -48,15 +48,11 @@ static int inherited_socket(int fd, char *err, size_t errlen)
  */
 static void request_thread_rt(const struct vus_opts *o)
 {
-	struct sched_param sp = { .sched_priority = o->rt_priority };
-	int rc;
+	char why[160];
 
-	if (o->rt_priority <= 0)
-		return;
-	rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-	if (rc)
+	if (snd_io_sched_fifo(o->rt_priority, why, sizeof(why)) < 0)
 		fprintf(stderr, "%s: SCHED_FIFO %d not allowed for the request thread (%s); "
-			"it runs SCHED_OTHER\n", o->name, o->rt_priority, strerror(rc));
+			"it runs SCHED_OTHER\n", o->name, o->rt_priority, why);
 }
 
 int main(int argc, char **argv)

@@ -643,26 +643,39 @@ static uint64_t io_round(struct io_stream *s, struct io_req **done, struct io_re
 	return sleep;
 }
 
+int snd_io_sched_fifo(int prio, char *why, size_t why_len)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	int rc;
+
+	if (prio <= 0)
+		return 0;
+	rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	if (!rc)
+		return 1;
+	snprintf(why, why_len, "%s%s", strerror(rc),
+		 rc == EPERM ? ": no CAP_SYS_NICE/RLIMIT_RTPRIO, or RT group scheduling "
+			       "gives this cgroup no runtime" : "");
+	return -1;
+}
+
+/* Audio thread, at its start: --rt-priority. When that is not allowed,
+ * the first of the io's threads to find out logs it, the others keep quiet. */
 static void set_rt(struct io_stream *s)
 {
 	struct snd_io *io = s->io;
-	struct sched_param sp = { .sched_priority = io->cfg.rt_priority };
-	int rc;
+	char why[160];
+	int r = snd_io_sched_fifo(io->cfg.rt_priority, why, sizeof(why));
 
-	if (io->cfg.rt_priority <= 0)
-		return;
-	rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-	if (!rc) {
-		s->sched_fifo = 1;
+	if (r >= 0) {
+		s->sched_fifo = r;
 		return;
 	}
 	pthread_mutex_lock(&io->notice_lock);
 	if (!io->rt_notice) {
 		io->rt_notice = true;
-		logf_io(io, "SCHED_FIFO %d not allowed (%s%s); audio threads run SCHED_OTHER",
-			io->cfg.rt_priority, strerror(rc),
-			rc == EPERM ? ": no CAP_SYS_NICE/RLIMIT_RTPRIO, or RT group scheduling "
-				      "gives this cgroup no runtime" : "");
+		logf_io(io, "SCHED_FIFO %d not allowed (%s); audio threads run SCHED_OTHER",
+			io->cfg.rt_priority, why);
 	}
 	pthread_mutex_unlock(&io->notice_lock);
 }

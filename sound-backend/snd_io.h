@@ -71,6 +71,7 @@
 #define SND_IO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -171,5 +172,15 @@ struct snd_io_stats {
 	int sched_fifo;		/* 1 if it runs SCHED_FIFO */
 };
 int snd_io_stream_stats(struct snd_io *io, uint32_t stream_id, struct snd_io_stats *st);
+
+/*
+ * Put the calling thread under SCHED_FIFO at priority prio (1..99), as each
+ * audio thread is at snd_io_config.rt_priority; for the process's other
+ * threads the audio waits on (the one that takes requests off the queues).
+ * prio <= 0: nothing is tried, returns 0. 1: it now runs SCHED_FIFO. -1:
+ * not allowed (it stays as it was); why gets the reason for the caller's
+ * log line: the error text and, for EPERM, where to look.
+ */
+int snd_io_sched_fifo(int prio, char *why, size_t why_len);
 
 #endif /* SND_IO_H */

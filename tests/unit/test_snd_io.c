@@ -298,6 +298,14 @@ static void tmp_path(char *buf, size_t len, const char *tag)
 	snprintf(buf, len, "/tmp/test_snd_io.%d.%s.wav", (int)getpid(), tag);
 }
 
+/* A "wav:" end on a fresh temporary file: its path (tmp_path, for
+ * write_wav, reading back and unlink) and the end name fx_setup takes. */
+static void wav_end_name(char *path, size_t plen, char *name, size_t nlen, const char *tag)
+{
+	tmp_path(path, plen, tag);
+	snprintf(name, nlen, "wav:%s", path);
+}
+
 /* --- tests */
 
 static void test_tx_paced_null(void **state)
@@ -378,8 +386,7 @@ static void test_tx_wav_bitexact(void **state)
 	size_t len, off = 0;
 
 	(void)state;
-	tmp_path(path, sizeof(path), "play");
-	snprintf(name, sizeof(name), "wav:%s", path);
+	wav_end_name(path, sizeof(path), name, sizeof(name), "play");
 	fx_setup(&f, name, "null", 0);
 	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
 	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
@@ -468,9 +475,8 @@ static void test_rx_wav_loops(void **state)
 	uint64_t t0;
 
 	(void)state;
-	tmp_path(path, sizeof(path), "cap");
+	wav_end_name(path, sizeof(path), name, sizeof(name), "cap");
 	write_wav(path, file_frames, 2, RATE);
-	snprintf(name, sizeof(name), "wav:%s", path);
 	fx_setup(&f, "null", name, 0);
 	assert_int_equal(set_params(&f.s[1], 4, 2), VIRTIO_SND_S_OK);
 	assert_int_equal(snd_stream_prepare(&f.s[1]), VIRTIO_SND_S_OK);
@@ -524,9 +530,8 @@ static void test_rx_wav_mismatch(void **state)
 	char name[80], path[64];
 
 	(void)state;
-	tmp_path(path, sizeof(path), "bad");
+	wav_end_name(path, sizeof(path), name, sizeof(name), "bad");
 	write_wav(path, 100, 2, 44100);
-	snprintf(name, sizeof(name), "wav:%s", path);
 	fx_setup(&f, "null", name, 0);
 	assert_int_equal(set_params(&f.s[1], 4, 2), VIRTIO_SND_S_OK);
 	/* 44100 Hz file, 48000 Hz stream: open fails, PREPARE says IO_ERR */
@@ -552,8 +557,7 @@ static void test_tx_wav_gain(void **state)
 	size_t len;
 
 	(void)state;
-	tmp_path(path, sizeof(path), "gain");
-	snprintf(name, sizeof(name), "wav:%s", path);
+	wav_end_name(path, sizeof(path), name, sizeof(name), "gain");
 	fx_setup(&f, name, "null", 0);
 	snd_io_set_gain(f.io, 0, -602, false);
 	assert_int_equal(set_params(&f.s[0], 4, 2), VIRTIO_SND_S_OK);
@@ -611,9 +615,8 @@ static void test_rx_gain_muted(void **state)
 	uint32_t used;
 
 	(void)state;
-	tmp_path(path, sizeof(path), "capmute");
+	wav_end_name(path, sizeof(path), name, sizeof(name), "capmute");
 	write_wav(path, 1000, 2, RATE);
-	snprintf(name, sizeof(name), "wav:%s", path);
 	fx_setup(&f, "null", name, 0);
 	snd_io_set_gain(f.io, 1, 0, true);
 	assert_int_equal(set_params(&f.s[1], 4, 2), VIRTIO_SND_S_OK);
@@ -872,8 +875,7 @@ static void test_misrouted_requests(void **state)
 	struct fx f;
 
 	(void)state;
-	tmp_path(path, sizeof(path), "misrouted");
-	snprintf(name, sizeof(name), "wav:%s", path);
+	wav_end_name(path, sizeof(path), name, sizeof(name), "misrouted");
 	fx_setup(&f, name, "null", 0);
 	assert_int_equal(set_params(&f.s[0], 8, 2), VIRTIO_SND_S_OK);
 	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
