@@ -11,10 +11,12 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/poll.h>
 #include <linux/rwsem.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
+#include <linux/task_work.h>
 #include <linux/virtio.h>
 #include <linux/virtio_ring.h>
 #include <linux/wait.h>
@@ -183,6 +185,9 @@ struct vlo_dev {
 	bool window_revoked;		/* the backend sees nothing any more */
 	struct list_head zaps;
 	struct work_struct zap_work;
+	/* The task whose return to user space zaps (zap_twork), or NULL. */
+	struct task_struct *zap_task;
+	struct callback_head zap_twork;
 	/* Zero-copy: HIDDEN direct maps (on m->zap) and their zap. */
 	struct list_head hidden;
 	struct work_struct revoke_work;
@@ -209,6 +214,12 @@ int vlo_event_sync(struct vlo_dev *vlo, struct vlo_event *ev);
 void vlo_break(struct vlo_dev *vlo, const char *why);
 bool vlo_gone(struct vlo_dev *vlo);
 void vlo_put(struct vlo_dev *vlo);
+
+/*
+ * The task whose write of a call eventfd this CPU's call hook is running
+ * the driver's completions in, or NULL: see vlo_zap_later().
+ */
+DECLARE_PER_CPU(struct task_struct *, vlo_call_task);
 
 /* vlo_virtio.c */
 u64 vlo_offered_features(u64 device_features, u32 device_id, u32 flags);

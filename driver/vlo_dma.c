@@ -238,9 +238,9 @@ static void vlo_zap_list(struct vlo_dev *vlo, struct list_head *todo)
 		vlo_zap_pages(vlo, start, end - start);
 }
 
-static void vlo_zap_work(struct work_struct *work)
+/* Zap the maps waiting on vlo->zaps and release them. Process context. */
+static void vlo_zap_pending(struct vlo_dev *vlo)
 {
-	struct vlo_dev *vlo = container_of(work, struct vlo_dev, zap_work);
 	struct vlo_map *m, *next;
 	unsigned long flags;
 	LIST_HEAD(todo);
@@ -258,20 +258,85 @@ static void vlo_zap_work(struct work_struct *work)
 	}
 }
 
+static void vlo_zap_work(struct work_struct *work)
+{
+	vlo_zap_pending(container_of(work, struct vlo_dev, zap_work));
+}
+
+DEFINE_PER_CPU(struct task_struct *, vlo_call_task);
+
+/* Queued by vlo_zap_later() on the task that wrote the call eventfd. */
+static void vlo_zap_task_work(struct callback_head *cb)
+{
+	struct vlo_dev *vlo = container_of(cb, struct vlo_dev, zap_twork);
+	unsigned long flags;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	vlo->zap_task = NULL;
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	vlo_zap_pending(vlo);
+	vlo_put(vlo);
+	module_put(THIS_MODULE);
+}
+
 /*
- * Unmap may run in atomic context, where zapping is impossible: defer.
- * The work runs on this CPU. A completion's unmap runs in the backend's
- * write of its call eventfd, so this is the backend's CPU: its mm is still
- * loaded there and the zap's TLB flush is local, with no IPI to a CPU of
- * another zone, when the backend is pinned to one CPU.
+ * Whether this unmap's zap can run on the current task's return to user
+ * space. Only in a call hook run by this very task (vlo_call_task; the
+ * hook holds its queue's lock, which keeps it on this CPU even where that
+ * lock sleeps): the task is in its write of the call eventfd, which
+ * returns at once, so the zap comes before the writer, normally the
+ * backend, can touch memory again, with the backend's mm loaded and not
+ * lazy: its TLB flush invalidates the zapped pages only. A kernel
+ * worker's zap instead leaves the borrowed mm for init_mm, and the
+ * backend's next run on that CPU flushes its whole TLB, every period.
+ * Interrupts, kernel threads, io_uring workers and exiting tasks never
+ * get there.
+ */
+static bool vlo_zap_on_return(struct vlo_dev *vlo)
+{
+	return this_cpu_read(vlo_call_task) == current && !in_interrupt() &&
+	       !(current->flags & (PF_KTHREAD | PF_IO_WORKER | PF_EXITING)) &&
+	       !vlo->window_closed;
+}
+
+/*
+ * Unmap may run in atomic context, where zapping is impossible: defer,
+ * to the current task's return to user space where vlo_zap_on_return()
+ * allows, else to a work item. The work runs on this CPU. A completion's
+ * unmap runs in the backend's write of its call eventfd, so this is the
+ * backend's CPU: its mm is still loaded there and the zap's TLB flush is
+ * local, with no IPI to a CPU of another zone, when the backend is pinned
+ * to one CPU.
  */
 static void vlo_zap_later(struct vlo_dev *vlo, struct vlo_map *m)
 {
 	unsigned long flags;
+	bool queue_twork = false, batched = false;
 
 	spin_lock_irqsave(&vlo->map_lock, flags);
 	list_add_tail(&m->zap, &vlo->zaps);
+	if (vlo->zap_task == current) {
+		batched = true;
+	} else if (!vlo->zap_task && vlo_zap_on_return(vlo)) {
+		vlo->zap_task = current;
+		queue_twork = true;
+	}
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	if (batched)
+		return;
+	if (queue_twork) {
+		/* It runs on this task's return, not before we are done here. */
+		init_task_work(&vlo->zap_twork, vlo_zap_task_work);
+		if (!task_work_add(current, &vlo->zap_twork, TWA_RESUME)) {
+			/* The device and the work's code outlive the work. */
+			kref_get(&vlo->kref);
+			__module_get(THIS_MODULE);
+			return;
+		}
+		spin_lock_irqsave(&vlo->map_lock, flags);
+		vlo->zap_task = NULL;
+		spin_unlock_irqrestore(&vlo->map_lock, flags);
+	}
 	queue_work(system_wq, &vlo->zap_work);
 }
 
@@ -687,6 +752,8 @@ void vlo_window_close(struct vlo_dev *vlo)
 	cancel_work_sync(&vlo->revoke_work);
 	vlo_direct_zap_hidden(vlo);
 	flush_work(&vlo->zap_work);
+	/* Maps whose zap waits for a task's return to user space. */
+	vlo_zap_pending(vlo);
 	for (i = 0; i < vlo->npages; i++) {
 		m = READ_ONCE(vlo->slots[i]);
 		if (!m)

@@ -254,11 +254,15 @@ static int vlo_hook_attach(struct vlo_hook *hook, int fd)
 static void vlo_call_fire(struct vlo_hook *hook)
 {
 	struct vlo_queue *q = container_of(hook, struct vlo_queue, call);
+	struct task_struct *outer;
 
 	atomic_inc(&q->vlo->firing);
 	spin_lock(&q->lock);
+	outer = this_cpu_read(vlo_call_task);
+	this_cpu_write(vlo_call_task, current);
 	if (q->vq && (!q->vlo->tracked || vlo_track_call(q)))
 		vring_interrupt(0, q->vq);
+	this_cpu_write(vlo_call_task, outer);
 	spin_unlock(&q->lock);
 	atomic_dec(&q->vlo->firing);
 }

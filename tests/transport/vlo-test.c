@@ -11,7 +11,9 @@
  *   vlo-test rng          a user-space virtio-rng device: virtio_rng binds,
  *                         /dev/hwrng returns our bytes, the desc table and
  *                         avail ring are read-only, the used ring writable,
- *                         and a completed buffer is no longer reachable
+ *                         and a completed buffer is no longer reachable,
+ *                         from the moment the write of the call eventfd
+ *                         that completed it returns
  *   vlo-test rng-small    the same with a 64-entry ring (sound's size: the
  *                         whole ring fits in less than two pages)
  *   vlo-test blk-dead     a user-space virtio-blk device serves the probe
@@ -387,38 +389,54 @@ static int cmd_einval(void)
 
 /* ---- touching memory that may not be there ---- */
 
-static sigjmp_buf probe_env;
+/*
+ * Probes run in more than one thread at once (a device thread probes what
+ * it just completed while the main thread probes the rings), so the
+ * handler is installed once and each thread has its own jump buffer.
+ */
+static _Thread_local sigjmp_buf probe_env;
+static _Thread_local volatile sig_atomic_t probing;
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
 static void on_sigbus(int sig)
 {
-	(void)sig;
-	siglongjmp(probe_env, 1);
+	if (probing)
+		siglongjmp(probe_env, 1);
+	/* Not a probe: die of it once the handler returns. */
+	signal(sig, SIG_DFL);
+}
+
+static void probe_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus };
+
+	sigaction(SIGBUS, &sa, NULL);
 }
 
 /* 0: readable, 1: SIGBUS. */
 static int probe(volatile const uint8_t *p)
 {
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
 	int bus;
 
-	sigaction(SIGBUS, &sa, &old);
+	pthread_once(&probe_once, probe_install);
+	probing = 1;
 	if (sigsetjmp(probe_env, 1)) {
 		bus = 1;
 	} else {
 		(void)*p;
 		bus = 0;
 	}
-	sigaction(SIGBUS, &old, NULL);
+	probing = 0;
 	return bus;
 }
 
 /* 1 if writing *p (its own value back) gives SIGBUS. */
 static int probe_write(volatile uint8_t *p)
 {
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
 	int bus;
 
-	sigaction(SIGBUS, &sa, &old);
+	pthread_once(&probe_once, probe_install);
+	probing = 1;
 	if (sigsetjmp(probe_env, 1)) {
 		bus = 1;
 	} else {
@@ -426,7 +444,7 @@ static int probe_write(volatile uint8_t *p)
 		*p = *p; // cppcheck-suppress selfAssignment
 		bus = 0;
 	}
-	sigaction(SIGBUS, &old, NULL);
+	probing = 0;
 	return bus;
 }
 
@@ -508,6 +526,13 @@ struct rng_dev {
 	unsigned long served;
 	uint64_t last_buf;	/* IOVA of the last buffer completed */
 	uint32_t last_len;
+	/*
+	 * Probe the buffer just completed as soon as the write of the call
+	 * eventfd returns (from a SCHED_FIFO thread, so no kernel worker runs
+	 * before the probe): revoked, or still mapped (late).
+	 */
+	bool probe_on_call;
+	unsigned long call_revoked, call_late;
 	char error[128];
 };
 
@@ -528,6 +553,7 @@ static void rng_serve(struct rng_dev *r)
 	volatile uint16_t *used = iova_ptr(r, r->used, 4 + 8 * r->num);
 	struct vring_desc *desc = iova_ptr(r, r->desc, 16 * r->num);
 	uint64_t one = 1;
+	unsigned long served = r->served;
 
 	if (!avail || !used || !desc) {
 		snprintf(r->error, sizeof(r->error), "ring outside the window");
@@ -566,8 +592,16 @@ static void rng_serve(struct rng_dev *r)
 		r->last_avail++;
 		r->served++;
 	}
-	if (write(r->call, &one, sizeof(one)) != sizeof(one))
+	if (write(r->call, &one, sizeof(one)) != sizeof(one)) {
 		snprintf(r->error, sizeof(r->error), "call: %s", strerror(errno));
+		return;
+	}
+	if (r->probe_on_call && r->served != served) {
+		if (probe(iova_ptr(r, r->last_buf, 1)))
+			r->call_revoked++;
+		else
+			r->call_late++;
+	}
 }
 
 static void rng_event(struct rng_dev *r, const struct vlo_event *ev)
@@ -613,6 +647,16 @@ static void *rng_thread(void *arg)
 	ssize_t n;
 	int i;
 
+	if (r->probe_on_call) {
+		struct sched_param sp = { .sched_priority = 10 };
+		int err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+
+		if (err) {
+			snprintf(r->error, sizeof(r->error), "SCHED_FIFO: %s",
+				 strerror(err));
+			return NULL;
+		}
+	}
 	while (!r->stop) {
 		if (poll(pfd, 2, 100) < 0)
 			break;
@@ -738,7 +782,7 @@ static int read_only(struct rng_dev *r, uint64_t iova)
 
 static int cmd_rng(const char *mode, unsigned int qsize)
 {
-	struct rng_dev r = { .qsize = qsize };
+	struct rng_dev r = { .qsize = qsize, .probe_on_call = true };
 	uint8_t data[64];
 	pthread_t thr;
 	char *name;
@@ -805,6 +849,16 @@ static int cmd_rng(const char *mode, unsigned int qsize)
 	if (probe(iova_ptr(&r, r.desc, 1)))
 		die("%s: descriptor table not readable", mode);
 	printf("%s: completed buffer revoked, rings visible\n", mode);
+	/*
+	 * Each completion's buffer was already gone when the device's write
+	 * of the call eventfd returned: the module zaps on that return to
+	 * user space, not later from a kernel worker.
+	 */
+	if (!r.call_revoked || r.call_late)
+		die("%s: of the buffers completed, %lu were still mapped when the write of the call eventfd returned, %lu gone",
+		    mode, r.call_late, r.call_revoked);
+	printf("%s: each of %lu completed buffers was gone when the write of the call eventfd returned\n",
+	       mode, r.call_revoked);
 
 	close(r.dev);
 	/* The device is gone: so is every page of the window. */
