@@ -300,13 +300,12 @@ static bool vlo_zap_on_return(struct vlo_dev *vlo)
 }
 
 /*
- * Unmap may run in atomic context, where zapping is impossible: defer,
- * to the current task's return to user space where vlo_zap_on_return()
- * allows, else to a work item. The work runs on this CPU. A completion's
- * unmap runs in the backend's write of its call eventfd, so this is the
- * backend's CPU: its mm is still loaded there and the zap's TLB flush is
- * local, with no IPI to a CPU of another zone, when the backend is pinned
- * to one CPU.
+ * Unmap may run in atomic context, where zapping is impossible: defer.
+ * A completion's unmap (in the backend's write of its call eventfd) is
+ * zapped on that task's return to user space, where vlo_zap_on_return()
+ * allows; later unmaps by the same task before it returns join that zap.
+ * Any other unmap goes to a work item on this CPU, so at least the zap
+ * stays off the CPUs of other zones when the unmapping task is pinned.
  */
 static void vlo_zap_later(struct vlo_dev *vlo, struct vlo_map *m)
 {
