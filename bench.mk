@@ -55,6 +55,7 @@ all: bench-progs
 .PHONY: check-bench-plot
 check-bench-plot: setup
 	tests/bench/plot-test
+	tests/bench/trace-split-test
 
 bench: all
 	@fail=0; for b in $(if $(BENCH),$(BENCH),$(BENCHES)); do \

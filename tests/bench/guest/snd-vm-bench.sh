@@ -34,6 +34,11 @@
 #            write to the capture, against the delay ALSA reported to the
 #            writer; a buffer of LAT_BUFFER periods, each period of
 #            LAT_PERIODS; ROUNDS rounds, order alternating; medians.
+#  trace     where the time of each path goes: a SECS s window of the
+#            steady state of direct, virtio (B) and an idle guest traced
+#            (syscalls, switches, interrupts, softirqs, work items) into
+#            OUT/trace-PATH.txt, which the host's tests/bench/trace-split
+#            turns into a table (with --icount: of instructions).
 #  timing    the interval between the wake-ups at which the position of a
 #            playback stream moved (tx completions on the virtio card, bound
 #            to hw:Loopback,0,6; snd-aloop's timer on hw:Loopback,0,7 as the
@@ -46,7 +51,7 @@ ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-5}
 SCALE=${SCALE:-1 2 4 8 16}
 STRESS_S=${STRESS_S:-30}
-PARTS=${PARTS:-cpu perf events latency timing scale isolation}
+PARTS=${PARTS:-cpu perf events trace latency timing scale isolation}
 LAT_PERIODS=${LAT_PERIODS:-10 20}
 LAT_BUFFER=${LAT_BUFFER:-8}
 CLICKS=${CLICKS:-20}
@@ -79,33 +84,64 @@ out() { echo "$*" | tee -a "$report"; }
 } >"$WORK/players.sh"
 chmod +x "$WORK/players.sh"
 
-# Busy jiffies of the whole guest so far.
+# Busy jiffies of the whole guest so far (the scale part's whole runs).
 busy() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 
-# cpu_of CMD...: run CMD, print the guest's busy jiffies meanwhile, or
-# ERR when CMD failed (an aplay that a stalled guest failed with EIO).
+# busy_ns: "BUSY NOW" summed over the CPUs, in ns since boot: each CPU's
+# clock (`now at` of /proc/timer_list) and that minus its idle and iowait
+# sleep time. A CPU adds an idle stretch to its sleep time only when it
+# leaves it, so each CPU's entry is read by a process running on that CPU.
+# Exact where /proc/stat's busy jiffies are sampled by the tick: work that
+# the tick itself starts (snd-aloop's timer, the wake-ups it causes) and
+# that ends before the next tick is never seen there; with `-icount' all
+# of that work is in step with the tick.
+busy_ns() {
+	local c b=0 n=0 line
+	for ((c = 0; c < NCPU; c++)); do
+		line=$(taskset -c "$c" awk -v c="$c" '
+			/^now at/ { now = $3 }
+			/^cpu: / { cpu = $2 }
+			cpu == c && /^ *\.(idle|iowait)_sleeptime/ { idle += $(NF - 1) }
+			END { if (now == "" || cpu == "") exit 1; printf "%.0f %.0f\n", now - idle, now }' /proc/timer_list) ||
+			return 1
+		b=$((b + ${line% *})) n=$((n + ${line#* }))
+	done
+	echo "$b $n"
+}
+
+# cpu_of CMD...: start CMD; from 1 s after its start (past alsa-lib loading
+# its configuration, and the stream's start) for SECS seconds, the guest's
+# steady-state CPU: print "BUSY_NS WINDOW_NS" (WINDOW_NS: the window summed
+# over the CPUs), or ERR when CMD failed or ended before the window did
+# (an aplay that a stalled guest failed with EIO). CMD must run SECS + 2 s.
 cpu_of() {
-	local b0 b1
-	b0=$(busy)
-	if ! "$@" 2>>"$WORK/cpu-errors.log"; then
+	local p b0 b1 st=0
+	"$@" 2>>"$WORK/cpu-errors.log" &
+	p=$!
+	sleep 1
+	b0=$(busy_ns) || st=1
+	sleep "$SECS"
+	b1=$(busy_ns) || st=1
+	kill -0 "$p" 2>/dev/null || { echo "cpu: $* ended before the window did" >>"$WORK/cpu-errors.log"; st=1; }
+	wait "$p" || st=1
+	if [ "$st" != 0 ]; then
 		echo ERR
 		return 0
 	fi
-	b1=$(busy)
-	echo $((b1 - b0))
+	echo "$((${b1% *} - ${b0% *})) $((${b1#* } - ${b0#* }))"
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 underruns_in() { cat "$@" 2>/dev/null | grep -ci 'underrun' || true; }
 
-# two_writers: the same stream written twice to snd-aloop at once, as aplay
+# two_writers WAV: WAV written twice to snd-aloop at once, as aplay
 # and the backend's ALSA end do on the virtio path: that path's floor.
 two_writers() {
 	local p st=0
-	aplay -q -D hw:Loopback,0,2 "${alsa_opts[@]}" "$WORK/play.wav" &
+	aplay -q -D hw:Loopback,0,2 "${alsa_opts[@]}" "$1" &
 	p=$!
-	aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$WORK/play.wav" || st=$?
+	aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$1" || st=$?
 	wait "$p" || st=$?
 	return "$st"
 }
@@ -172,70 +208,66 @@ function med(p, k,   n, i, j, t, a) {
 }'
 
 part_cpu() {
-	local r direct=() virt=() idle=() two=() virtb=() d v i t b dm vm im tm bm failed_rounds=0
-	local card cardb=''
+	local r path line card cardb='' paths=(direct two virtio idle) ms
+	"$TOOLS/wavgen" "${fmt[@]}" -d $((SECS + 2)) --seed 1 "$WORK/cpu.wav"
 	start_card cpu playback:hw:Loopback,0,0
 	card=$CARD
 	if [ -n "${BACKEND_B:-}" ]; then
 		# The same path through another build of the backend.
 		start_b cpub
 		cardb=$CARD
+		paths+=(B)
 		say "cpu: backend B is $BACKEND_B (card $cardb)"
 	fi
-	say "cpu: $ROUNDS rounds of $SECS s"
+	say "cpu: $ROUNDS rounds, a window of $SECS s each, paths ${paths[*]}"
+	: >"$WORK/cpu.lines"
 	for r in $(seq "$ROUNDS"); do
-		b=none
-		if [ $((r % 2)) = 1 ]; then
-			d=$(cpu_of aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$WORK/play.wav")
-			v=$(cpu_of aplay -q -D "hw:$card,0" "${alsa_opts[@]}" "$WORK/play.wav")
-			[ -z "$cardb" ] || b=$(cpu_of aplay -q -D "hw:$cardb,0" "${alsa_opts[@]}" "$WORK/play.wav")
-		else
-			[ -z "$cardb" ] || b=$(cpu_of aplay -q -D "hw:$cardb,0" "${alsa_opts[@]}" "$WORK/play.wav")
-			v=$(cpu_of aplay -q -D "hw:$card,0" "${alsa_opts[@]}" "$WORK/play.wav")
-			d=$(cpu_of aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$WORK/play.wav")
-		fi
-		i=$(cpu_of sleep "$SECS")
-		t=$(cpu_of two_writers)
-		say "cpu: round $r: direct $d, virtio $v, two writers $t, idle $i jiffies${cardb:+, backend B $b}"
-		if [ "$d" = ERR ] || [ "$v" = ERR ] || [ "$t" = ERR ] || [ "$b" = ERR ]; then
-			failed_rounds=$((failed_rounds + 1))
-			continue
-		fi
-		direct+=("$d") virt+=("$v") idle+=("$i") two+=("$t")
-		[ -z "$cardb" ] || virtb+=("$b")
+		for path in $(rotated "$r" "${paths[@]}"); do
+			case $path in
+			direct) line=$(cpu_of aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$WORK/cpu.wav") ;;
+			two) line=$(cpu_of two_writers "$WORK/cpu.wav") ;;
+			virtio) line=$(cpu_of aplay -q -D "hw:$card,0" "${alsa_opts[@]}" "$WORK/cpu.wav") ;;
+			B) line=$(cpu_of aplay -q -D "hw:$cardb,0" "${alsa_opts[@]}" "$WORK/cpu.wav") ;;
+			idle) line=$(cpu_of sleep $((SECS + 2))) ;;
+			esac
+			if [ "$line" = ERR ]; then
+				say "cpu: $path round $r: ERR"
+				continue
+			fi
+			ms=$(awk -v b="${line% *}" -v w="${line#* }" -v n="$NCPU" 'BEGIN { printf "%.3f", b * n * 1000 / w }')
+			say "cpu: $path round $r: busy $ms ms per s ($line ns)"
+			echo "cpu $path $r $ms" >>"$WORK/cpu.lines"
+		done
 	done
-	if [ ${#direct[@]} = 0 ]; then
-		out ""
-		out "### 1. CPU per second of audio: every round had a failed aplay (guest stalled; see below)"
+	out ""
+	out "### 1. CPU per second of audio (48 kHz stereo S16; steady state: a $SECS s window from 1 s after the start; busy time of every CPU from /proc/timer_list; median of $ROUNDS rounds)"
+	out ""
+	if [ -s "$WORK/cpu-errors.log" ]; then
+		out "Failed plays (guest stalled?), left out:"
 		sed 's/^/    /' "$WORK/cpu-errors.log" | tee -a "$report"
-		stop_all
-		return 0
+		out ""
 	fi
-	dm=$(median "${direct[@]}") vm=$(median "${virt[@]}") im=$(median "${idle[@]}")
-	tm=$(median "${two[@]}") bm=''
-	[ -z "$cardb" ] || bm=$(median "${virtb[@]}")
-	out ""
-	out "### 1. CPU per second of audio (48 kHz stereo S16, $SECS s, median of ${#direct[@]} rounds; $failed_rounds failed)"
-	out ""
-	out "| path | CPU ms per s of audio | minus idle | ratio to direct | ratio to two writers |"
-	out "| --- | ---: | ---: | ---: | ---: |"
-	awk -v d="$dm" -v v="$vm" -v i="$im" -v t="$tm" -v b="$bm" -v hz="$HZ" -v s="$SECS" \
-		-v bname="$B_NAME" '
-	function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
-	BEGIN {
-		dn = (d - i) / hz / s * 1000; vn = (v - i) / hz / s * 1000
-		tn = (t - i) / hz / s * 1000
-		printf "| aplay -> hw:Loopback (direct) | %.1f | %.1f | 1.00 | %s |\n", d / hz / s * 1000, dn, ratio(dn, tn)
-		printf "| two aplays -> hw:Loopback at once (the floor) | %.1f | %.1f | %s | 1.00 |\n",
-			t / hz / s * 1000, tn, ratio(tn, dn)
-		printf "| aplay -> virtio card -> vhost-user-sound -> hw:Loopback | %.1f | %.1f | %s | %s |\n",
-			v / hz / s * 1000, vn, ratio(vn, dn), ratio(vn, tn)
-		if (b != "") {
-			bn = (b - i) / hz / s * 1000
-			printf "| the same through backend B (%s) | %.1f | %.1f | %s | %s |\n",
-				bname, b / hz / s * 1000, bn, ratio(bn, dn), ratio(bn, tn)
+	out "| path | CPU ms per s of audio | minus idle | ratio to direct | ratio to two writers | rounds |"
+	out "| --- | ---: | ---: | ---: | ---: | ---: |"
+	awk -v bname="$B_NAME" "$AWK_MED"'
+	function ratio(x, y) { return y > 0 ? sprintf("%.2f", x / y) : "n/a" }
+	{ p = $2; val[p, "ms", ++cnt[p]] = $4 }
+	END {
+		name["direct"] = "aplay -> hw:Loopback (direct)"
+		name["two"] = "two aplays -> hw:Loopback at once (the floor)"
+		name["virtio"] = "aplay -> virtio card -> vhost-user-sound -> hw:Loopback"
+		name["B"] = "the same through backend B (" bname ")"
+		i = cnt["idle"] ? med("idle", "ms") : 0
+		d = cnt["direct"] ? med("direct", "ms") - i : 0
+		t = cnt["two"] ? med("two", "ms") - i : 0
+		split("direct two virtio B", order, " ")
+		for (o = 1; o <= 4; o++) {
+			p = order[o]; if (!cnt[p]) continue
+			m = med(p, "ms")
+			printf "| %s | %.2f | %.2f | %s | %s | %d |\n", name[p], m, m - i, ratio(m - i, d), ratio(m - i, t), cnt[p]
 		}
-		printf "| idle guest | %.1f | | | |\n", i / hz / s * 1000 }' | tee -a "$report"
+		if (cnt["idle"]) printf "| idle guest | %.2f | | | | %d |\n", i, cnt["idle"]
+	}' "$WORK/cpu.lines" | tee -a "$report"
 	stop_all
 }
 
@@ -564,6 +596,69 @@ part_events() {
 	stop_all
 }
 
+# The events part_trace records: every entry to and exit from the kernel
+# that has a tracepoint, so that the time between two events belongs to
+# one context (a task in user space or in a syscall, an interrupt, a
+# softirq, a work item).
+TRACE_EVENTS=(raw_syscalls/sys_enter raw_syscalls/sys_exit sched/sched_switch
+	irq/irq_handler_entry irq/irq_handler_exit irq/softirq_entry irq/softirq_exit
+	irq_vectors/local_timer_entry irq_vectors/local_timer_exit
+	workqueue/workqueue_execute_start workqueue/workqueue_execute_end)
+
+# part_trace: for each path (direct, virtio, B, idle) a SECS s window of the
+# steady state traced (TRACE_EVENTS, on the x86 TSC's clock), saved as
+# OUT/trace-PATH.txt; the host's tests/bench/trace-split turns them into
+# the table of where the time went. With --icount the TSC counts
+# instructions, so that table is one of instructions, not TCG's speed.
+part_trace() {
+	local path dev ap e T=/sys/kernel/tracing paths=(direct virtio idle)
+	[ -n "$OUT" ] || fail "trace: needs OUT (the host's --out) for the traces"
+	[ -d $T/events ] || mount -t tracefs nodev $T || fail "trace: cannot mount tracefs"
+	"$TOOLS/wavgen" "${fmt[@]}" -d $((SECS + 2)) --seed 1 "$WORK/cpu.wav"
+	start_card trace playback:hw:Loopback,0,0
+	CARD_A=$CARD
+	if [ -n "${BACKEND_B:-}" ]; then
+		start_b traceb
+		CARD_B=$CARD
+		paths=(direct virtio B idle)
+	fi
+	mkfifo "$WORK/never.fifo"
+	echo 0 >$T/tracing_on
+	echo $((2048 * SECS)) >$T/buffer_size_kb || fail "trace: buffer_size_kb"
+	echo x86-tsc >$T/trace_clock || fail "trace: no x86-tsc trace clock (x86 guests only)"
+	for e in "${TRACE_EVENTS[@]}"; do echo 1 >"$T/events/$e/enable" || fail "trace: event $e"; done
+	say "trace: paths ${paths[*]}, a window of $SECS s each, TSC $(awk '/tsc: Refined TSC|tsc: Detected/ { v = $0 } END { print v }' <(dmesg))"
+	for path in "${paths[@]}"; do
+		ap=''
+		case $path in
+		direct) dev=hw:Loopback,0,1 ;;
+		virtio) dev=hw:$CARD_A,0 ;;
+		B) dev=hw:$CARD_B,0 ;;
+		idle) dev='' ;;
+		esac
+		if [ -n "$dev" ]; then
+			aplay -q -D "$dev" "${alsa_opts[@]}" "$WORK/cpu.wav" 2>>"$WORK/trace-errors.log" &
+			ap=$!
+		fi
+		sleep 1
+		echo >$T/trace
+		echo 1 >$T/tracing_on
+		# bash's own timed read: no sleep process starting in the window
+		read -r -t "$SECS" _ <>"$WORK/never.fifo" || true
+		echo 0 >$T/tracing_on
+		cp $T/trace "$OUT/trace-$path.txt"
+		say "trace: $path: $(grep -c ': ' "$OUT/trace-$path.txt") events, $(awk '/entries-in-buffer/ { print $3 }' "$OUT/trace-$path.txt") in the buffer"
+		if [ -n "$ap" ] && ! wait "$ap"; then
+			say "trace: $path: aplay failed (below); its trace is left out"
+			sed 's/^/    /' "$WORK/trace-errors.log"
+			rm -f "$OUT/trace-$path.txt"
+		fi
+	done
+	for e in "${TRACE_EVENTS[@]}"; do echo 0 >"$T/events/$e/enable"; done
+	echo local >$T/trace_clock
+	stop_all
+}
+
 # BACKEND_ARGS (snd-lib's start_card passes them to every backend it starts).
 [ -z "${BACKEND_ARGS:-}" ] || { out ""; out "Backends started as cards with: $BACKEND_ARGS"; }
 for p in $PARTS; do
@@ -575,6 +670,7 @@ for p in $PARTS; do
 	isolation) part_isolation ;;
 	latency) part_latency ;;
 	timing) part_timing ;;
+	trace) part_trace ;;
 	*) fail "unknown part '$p'" ;;
 	esac
 done
