@@ -177,13 +177,16 @@ struct vlo_dev {
 	u64 iova_base;
 	u64 iova_size;
 	unsigned long npages;
-	spinlock_t map_lock;		/* bitmap, slots, next_hint, zaps */
+	spinlock_t map_lock;		/* bitmap, slots, next_hint, zaps, spare */
 	unsigned long *bitmap;		/* reserved pages, until zapped */
 	struct vlo_map **slots;		/* what the backend may see */
 	unsigned long next_hint;
 	bool window_closed;
 	bool window_revoked;		/* the backend sees nothing any more */
 	struct list_head zaps;
+	/* Spare bounce pages, zapped since; see vlo_bounce_page(). */
+	struct list_head spare;
+	unsigned int nspare;
 	struct work_struct zap_work;
 	/* The task whose return to user space zaps (zap_twork), or NULL. */
 	struct task_struct *zap_task;

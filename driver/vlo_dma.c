@@ -150,14 +150,66 @@ static struct vlo_map *vlo_window_take(struct vlo_dev *vlo, dma_addr_t iova,
 	return m;
 }
 
+/* At most this many spare bounce pages per device (256 KiB with 4 KiB pages). */
+#define VLO_MAX_SPARE 64
+
+/*
+ * Keep @m's bounce pages as spares, up to VLO_MAX_SPARE. Only pages that
+ * nothing else holds: a page the backend pinned while it was mapped (an
+ * O_DIRECT read into the window, say) is left to be freed when unpinned.
+ * Caller holds map_lock; @m is zapped.
+ */
+static void vlo_spare_pages(struct vlo_dev *vlo, struct vlo_map *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->npages && vlo->nspare < VLO_MAX_SPARE; i++) {
+		if (!m->pages[i] || page_count(m->pages[i]) != 1)
+			continue;
+		list_add(&m->pages[i]->lru, &vlo->spare);
+		vlo->nspare++;
+		m->pages[i] = NULL;
+	}
+}
+
+/* Release a map whose pages nothing can see any more: it was zapped. */
 static void vlo_window_release(struct vlo_dev *vlo, struct vlo_map *m)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&vlo->map_lock, flags);
 	bitmap_clear(vlo->bitmap, m->first, m->npages);
+	if (m->kind == VLO_MAP_BOUNCE)
+		vlo_spare_pages(vlo, m);
 	spin_unlock_irqrestore(&vlo->map_lock, flags);
 	vlo_map_free(m);
+}
+
+/*
+ * A page for a bounced buffer: a spare page of this device, else a new,
+ * zeroed one; *@spare tells which. A spare page only ever held this
+ * device's buffers, was seen through nothing but its window and was
+ * zapped before it was kept, so what is left in it is what this device
+ * could read then. Each period of a sound stream maps three buffers:
+ * spares save allocating, clearing and freeing three pages per period.
+ */
+static struct page *vlo_bounce_page(struct vlo_dev *vlo, bool *spare)
+{
+	struct page *p = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vlo->map_lock, flags);
+	if (vlo->nspare) {
+		p = list_first_entry(&vlo->spare, struct page, lru);
+		list_del(&p->lru);
+		vlo->nspare--;
+	}
+	spin_unlock_irqrestore(&vlo->map_lock, flags);
+	if (p) {
+		*spare = true;
+		return p;
+	}
+	return alloc_page(GFP_ATOMIC | __GFP_ZERO | __GFP_NOWARN);
 }
 
 /*
@@ -366,6 +418,22 @@ static void vlo_bounce_copy(struct vlo_map *m, size_t off, size_t len,
 	}
 }
 
+/* Zero the bytes of a bounced buffer in its bounce pages. */
+static void vlo_bounce_clear(struct vlo_map *m)
+{
+	size_t off = 0, len = m->size;
+
+	while (len) {
+		size_t wpos = m->offset + off;
+		size_t boff = offset_in_page(wpos);
+		size_t n = min(len, PAGE_SIZE - boff);
+
+		memzero_page(m->pages[wpos >> PAGE_SHIFT], boff, n);
+		off += n;
+		len -= n;
+	}
+}
+
 static bool vlo_dir_to_device(enum dma_data_direction dir)
 {
 	return dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL;
@@ -441,6 +509,7 @@ static dma_addr_t vlo_map_page(struct device *dev, struct page *page,
 	phys_addr_t phys = page_to_phys(page) + offset;
 	unsigned int in_page = offset_in_page(phys);
 	unsigned int npages, i;
+	bool spare = false;
 	struct vlo_map *m;
 
 	if (!size || size > VLO_MAX_MAP || dir == DMA_NONE)
@@ -466,14 +535,20 @@ static dma_addr_t vlo_map_page(struct device *dev, struct page *page,
 	m->offset = in_page;
 	m->size = size;
 	m->orig = phys;
-	/* Zeroed: the rest of a bounce page must not carry old kernel data. */
+	/*
+	 * New pages are zeroed: the rest of a bounce page must not carry old
+	 * kernel data. Spare pages carry this device's own old data.
+	 */
 	for (i = 0; i < npages; i++) {
-		m->pages[i] = alloc_page(GFP_ATOMIC | __GFP_ZERO | __GFP_NOWARN);
+		m->pages[i] = vlo_bounce_page(vlo, &spare);
 		if (!m->pages[i])
 			goto fail;
 	}
 	if (vlo_dir_to_device(dir) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		vlo_bounce_copy(m, 0, size, true);
+	else if (spare)
+		/* What the driver copies back: the device's or zeros, as before. */
+		vlo_bounce_clear(m);
 	if (vlo_window_insert(vlo, m))
 		goto fail;
 	return vlo_map_iova(vlo, m);
@@ -719,6 +794,7 @@ int vlo_window_init(struct vlo_dev *vlo, u64 size)
 	vlo->npages = size >> PAGE_SHIFT;
 	spin_lock_init(&vlo->map_lock);
 	INIT_LIST_HEAD(&vlo->zaps);
+	INIT_LIST_HEAD(&vlo->spare);
 	INIT_WORK(&vlo->zap_work, vlo_zap_work);
 	INIT_LIST_HEAD(&vlo->hidden);
 	INIT_WORK(&vlo->revoke_work, vlo_revoke_work);
@@ -837,6 +913,12 @@ out:
 
 void vlo_window_free(struct vlo_dev *vlo)
 {
+	struct page *p, *next;
+
+	list_for_each_entry_safe(p, next, &vlo->spare, lru) {
+		list_del(&p->lru);
+		__free_page(p);
+	}
 	kvfree(vlo->slots);
 	bitmap_free(vlo->bitmap);
 }

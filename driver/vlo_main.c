@@ -679,9 +679,12 @@ static struct vlo_dev *vlo_alloc(const struct vlo_create *c)
 	vlo->vdev.config = &vlo_config_ops;
 	vlo->vdev.dev.parent = &vlo->parent;
 	vlo->vdev.dev.release = vlo_vdev_release;
+	/* First: vlo_window_free() needs what it sets up, even on failure. */
+	if (vlo_window_init(vlo, c->iova_size))
+		goto fail;
 	vlo->ev_ring = kcalloc(VLO_EVENT_RING, sizeof(*vlo->ev_ring),
 			       GFP_KERNEL);
-	if (!vlo->ev_ring || vlo_window_init(vlo, c->iova_size))
+	if (!vlo->ev_ring)
 		goto fail;
 	vlo->index = ida_alloc_max(&vlo_ida, VLO_MAX_DEVICES - 1, GFP_KERNEL);
 	if (vlo->index < 0)
