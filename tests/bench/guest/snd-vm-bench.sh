@@ -4,11 +4,11 @@
 #
 #  cpu       CPU per second of audio of one 48 kHz stereo S16 stream played
 #            with aplay through a virtio card (vhost-user-sound bound to
-#            hw:Loopback,0,0) versus aplay straight to hw:Loopback,0,1. All
-#            of the guest's CPU time is counted (/proc/stat: user, nice,
-#            system, irq, softirq, steal), and so is an idle stretch of the
-#            same length, subtracted from both. ROUNDS rounds, order
-#            alternating; medians.
+#            hw:Loopback,0,0) versus aplay straight to hw:Loopback,0,1 and
+#            two aplays at once (the floor): the busy time of every CPU
+#            (busy_ns) over a SECS s window from 1 s after the start, and
+#            over an idle window, subtracted. ROUNDS rounds, order rotated;
+#            medians. Under --icount (with --smp 1) an instruction count.
 #  perf      the same paths (and backend B's), sampled with `perf record -a'
 #            while they play (the first 500 ms left out): where the CPU
 #            goes, per process and thread kind, in % of all CPUs; finer
@@ -112,18 +112,30 @@ busy_ns() {
 # cpu_of CMD...: start CMD; from 1 s after its start (past alsa-lib loading
 # its configuration, and the stream's start) for SECS seconds, the guest's
 # steady-state CPU: print "BUSY_NS WINDOW_NS" (WINDOW_NS: the window summed
-# over the CPUs), or ERR when CMD failed or ended before the window did
-# (an aplay that a stalled guest failed with EIO). CMD must run SECS + 2 s.
+# over the CPUs), or ERR when CMD ended before the window did (an aplay
+# that a stalled guest failed with EIO) or busy_ns failed. CMD must run
+# longer than that (under plain TCG each busy_ns takes seconds): it is
+# stopped, with its children, once the window has closed.
 cpu_of() {
 	local p b0 b1 st=0
-	"$@" 2>>"$WORK/cpu-errors.log" &
+	"$@" 2>"$WORK/cpu-cmd.err" &
 	p=$!
 	sleep 1
 	b0=$(busy_ns) || st=1
 	sleep "$SECS"
 	b1=$(busy_ns) || st=1
-	kill -0 "$p" 2>/dev/null || { echo "cpu: $* ended before the window did" >>"$WORK/cpu-errors.log"; st=1; }
-	wait "$p" || st=1
+	if kill -0 "$p" 2>/dev/null; then
+		pkill -TERM -P "$p" 2>/dev/null || true
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	else
+		wait "$p" || true
+		{
+			cat "$WORK/cpu-cmd.err"
+			echo "cpu: $* ended before the window did"
+		} >>"$WORK/cpu-errors.log"
+		st=1
+	fi
 	if [ "$st" != 0 ]; then
 		echo ERR
 		return 0
@@ -209,7 +221,8 @@ function med(p, k,   n, i, j, t, a) {
 
 part_cpu() {
 	local r path line card cardb='' paths=(direct two virtio idle) ms
-	"$TOOLS/wavgen" "${fmt[@]}" -d $((SECS + 2)) --seed 1 "$WORK/cpu.wav"
+	# Longer than the window and its two busy_ns: cpu_of stops it.
+	"$TOOLS/wavgen" "${fmt[@]}" -d $((SECS + 30)) --seed 1 "$WORK/cpu.wav"
 	start_card cpu playback:hw:Loopback,0,0
 	card=$CARD
 	if [ -n "${BACKEND_B:-}" ]; then
@@ -228,7 +241,7 @@ part_cpu() {
 			two) line=$(cpu_of two_writers "$WORK/cpu.wav") ;;
 			virtio) line=$(cpu_of aplay -q -D "hw:$card,0" "${alsa_opts[@]}" "$WORK/cpu.wav") ;;
 			B) line=$(cpu_of aplay -q -D "hw:$cardb,0" "${alsa_opts[@]}" "$WORK/cpu.wav") ;;
-			idle) line=$(cpu_of sleep $((SECS + 2))) ;;
+			idle) line=$(cpu_of sleep $((SECS + 30))) ;;
 			esac
 			if [ "$line" = ERR ]; then
 				say "cpu: $path round $r: ERR"
