@@ -147,14 +147,17 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 
 
 underruns_in() { cat "$@" 2>/dev/null | grep -ci 'underrun' || true; }
 
-# two_writers WAV: WAV written twice to snd-aloop at once, as aplay
-# and the backend's ALSA end do on the virtio path: that path's floor.
-two_writers() {
-	local p st=0
-	aplay -q -D hw:Loopback,0,2 "${alsa_opts[@]}" "$1" &
-	p=$!
-	aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$1" || st=$?
-	wait "$p" || st=$?
+# play_all WAV DEV...: WAV on every DEV at once (two devices: the virtio
+# path's floor, two ALSA writers, as aplay and the backend's ALSA end are);
+# fails if one player failed.
+play_all() {
+	local wav=$1 d p=() st=0
+	shift
+	for d in "$@"; do
+		aplay -q -D "$d" "${alsa_opts[@]}" "$wav" &
+		p+=($!)
+	done
+	for d in "${p[@]}"; do wait "$d" || st=1; done
 	return "$st"
 }
 
@@ -176,34 +179,46 @@ rotated() {
 	echo "${@:$((k + 1))}"
 }
 
-# play_path RUNNER PATH ROUND: RUNNER PATH ROUND DEV... with the devices the
-# path plays on (CARD_A: this tree's card; CARD_B: backend B's).
-play_path() {
-	local run=$1 path=$2 r=$3
-	case $path in
-	direct) "$run" "$path" "$r" hw:Loopback,0,1 ;;
-	two) "$run" "$path" "$r" hw:Loopback,0,1 hw:Loopback,0,2 ;;
-	virtio) "$run" "$path" "$r" "hw:$CARD_A,0" ;;
-	B) "$run" "$path" "$r" "hw:$CARD_B,0" ;;
+# path_devs PATH: the devices PATH plays on (CARD_A: this tree's card;
+# CARD_B: backend B's); none for idle.
+path_devs() {
+	case $1 in
+	direct) echo hw:Loopback,0,1 ;;
+	two) echo hw:Loopback,0,1 hw:Loopback,0,2 ;;
+	virtio) echo "hw:$CARD_A,0" ;;
+	B) echo "hw:$CARD_B,0" ;;
 	esac
+}
+
+# play_path RUNNER PATH ROUND: RUNNER PATH ROUND DEV... with PATH's devices.
+play_path() {
+	# shellcheck disable=SC2046 # path_devs: a list of device names
+	"$1" "$2" "$3" $(path_devs "$2")
+}
+
+# start_paths NAME: the cards of the paths: NAME's (CARD_A) and, with
+# BACKEND_B, backend B's (NAMEb, CARD_B); PATHS: direct two virtio [B].
+start_paths() {
+	PATHS=(direct two virtio)
+	start_card "$1" playback:hw:Loopback,0,0
+	CARD_A=$CARD
+	if [ -n "${BACKEND_B:-}" ]; then
+		start_b "${1}b"
+		CARD_B=$CARD
+		PATHS+=(B)
+	fi
 }
 
 # run_paths NAME RUNNER: ROUNDS rounds of every path (direct, two, virtio,
 # and B with BACKEND_B), the order rotated each round; RUNNER's line of
 # each play goes to $WORK/NAME.lines (a failed play, ERR, is left out).
 run_paths() {
-	local name=$1 runner=$2 r line path paths=(direct two virtio)
-	start_card "$name" playback:hw:Loopback,0,0
-	CARD_A=$CARD
-	if [ -n "${BACKEND_B:-}" ]; then
-		start_b "${name}b"
-		CARD_B=$CARD
-		paths+=(B)
-	fi
-	say "$name: $ROUNDS rounds of $SECS s, paths ${paths[*]}"
+	local name=$1 runner=$2 r line path
+	start_paths "$name"
+	say "$name: $ROUNDS rounds of $SECS s, paths ${PATHS[*]}"
 	: >"$WORK/$name.lines"
 	for r in $(seq "$ROUNDS"); do
-		for path in $(rotated "$r" "${paths[@]}"); do
+		for path in $(rotated "$r" "${PATHS[@]}"); do
 			line=$(play_path "$runner" "$path" "$r")
 			say "$line"
 			[ "$line" = ERR ] || echo "$line" >>"$WORK/$name.lines"
@@ -220,29 +235,23 @@ function med(p, k,   n, i, j, t, a) {
 }'
 
 part_cpu() {
-	local r path line card cardb='' paths=(direct two virtio idle) ms
+	local r path line ms
 	# Longer than the window and its two busy_ns: cpu_of stops it.
 	"$TOOLS/wavgen" "${fmt[@]}" -d $((SECS + 30)) --seed 1 "$WORK/cpu.wav"
-	start_card cpu playback:hw:Loopback,0,0
-	card=$CARD
-	if [ -n "${BACKEND_B:-}" ]; then
-		# The same path through another build of the backend.
-		start_b cpub
-		cardb=$CARD
-		paths+=(B)
-		say "cpu: backend B is $BACKEND_B (card $cardb)"
-	fi
-	say "cpu: $ROUNDS rounds, a window of $SECS s each, paths ${paths[*]}"
+	start_paths cpu
+	PATHS+=(idle)
+	# B: the same path through another build of the backend.
+	[ -z "${BACKEND_B:-}" ] || say "cpu: backend B is $BACKEND_B (card $CARD_B)"
+	say "cpu: $ROUNDS rounds, a window of $SECS s each, paths ${PATHS[*]}"
 	: >"$WORK/cpu.lines"
 	for r in $(seq "$ROUNDS"); do
-		for path in $(rotated "$r" "${paths[@]}"); do
-			case $path in
-			direct) line=$(cpu_of aplay -q -D hw:Loopback,0,1 "${alsa_opts[@]}" "$WORK/cpu.wav") ;;
-			two) line=$(cpu_of two_writers "$WORK/cpu.wav") ;;
-			virtio) line=$(cpu_of aplay -q -D "hw:$card,0" "${alsa_opts[@]}" "$WORK/cpu.wav") ;;
-			B) line=$(cpu_of aplay -q -D "hw:$cardb,0" "${alsa_opts[@]}" "$WORK/cpu.wav") ;;
-			idle) line=$(cpu_of sleep $((SECS + 30))) ;;
-			esac
+		for path in $(rotated "$r" "${PATHS[@]}"); do
+			if [ "$path" = idle ]; then
+				line=$(cpu_of sleep $((SECS + 30)))
+			else
+				# shellcheck disable=SC2046 # path_devs: a list of device names
+				line=$(cpu_of play_all "$WORK/cpu.wav" $(path_devs "$path"))
+			fi
 			if [ "$line" = ERR ]; then
 				say "cpu: $path round $r: ERR"
 				continue
@@ -624,17 +633,12 @@ TRACE_EVENTS=(raw_syscalls/sys_enter raw_syscalls/sys_exit sched/sched_switch
 # the table of where the time went. With --icount the TSC counts
 # instructions, so that table is one of instructions, not TCG's speed.
 part_trace() {
-	local path dev ap e T=/sys/kernel/tracing paths=(direct virtio idle)
+	local path devs ap e T=/sys/kernel/tracing paths
 	[ -n "$OUT" ] || fail "trace: needs OUT (the host's --out) for the traces"
 	[ -d $T/events ] || mount -t tracefs nodev $T || fail "trace: cannot mount tracefs"
 	"$TOOLS/wavgen" "${fmt[@]}" -d $((SECS + 2)) --seed 1 "$WORK/cpu.wav"
-	start_card trace playback:hw:Loopback,0,0
-	CARD_A=$CARD
-	if [ -n "${BACKEND_B:-}" ]; then
-		start_b traceb
-		CARD_B=$CARD
-		paths=(direct virtio B idle)
-	fi
+	start_paths trace
+	paths=(direct virtio ${BACKEND_B:+B} idle)
 	mkfifo "$WORK/never.fifo"
 	echo 0 >$T/tracing_on
 	echo $((2048 * SECS)) >$T/buffer_size_kb || fail "trace: buffer_size_kb"
@@ -643,14 +647,10 @@ part_trace() {
 	say "trace: paths ${paths[*]}, a window of $SECS s each, TSC $(awk '/tsc: Refined TSC|tsc: Detected/ { v = $0 } END { print v }' <(dmesg))"
 	for path in "${paths[@]}"; do
 		ap=''
-		case $path in
-		direct) dev=hw:Loopback,0,1 ;;
-		virtio) dev=hw:$CARD_A,0 ;;
-		B) dev=hw:$CARD_B,0 ;;
-		idle) dev='' ;;
-		esac
-		if [ -n "$dev" ]; then
-			aplay -q -D "$dev" "${alsa_opts[@]}" "$WORK/cpu.wav" 2>>"$WORK/trace-errors.log" &
+		devs=$(path_devs "$path")
+		if [ -n "$devs" ]; then
+			# shellcheck disable=SC2086 # a list of device names
+			play_all "$WORK/cpu.wav" $devs 2>>"$WORK/trace-errors.log" &
 			ap=$!
 		fi
 		sleep 1
