@@ -4,10 +4,16 @@
  * unless that is the name given: a PCM that cannot be opened or configured
  * with the stream's exact parameters fails open (PREPARE answers IO_ERR).
  *
- * The PCM is opened non-blocking, interleaved read/write access, with the
- * stream's format, channels and exact rate; host period = the guest's
- * period, host buffer = up to --host-periods periods (default 4), never
- * the guest's whole buffer (snd_end_host_buffer). Output starts explicitly
+ * The PCM is opened non-blocking, interleaved, with the stream's format,
+ * channels and exact rate. A hardware PCM (type hw) gets mmap access where
+ * it offers it: alsa-lib then maps the PCM's status and control records, so
+ * a write is a copy into the ring plus a store of the application pointer
+ * and the position is read from memory, with no system call (mmap_xfer,
+ * alsa_delay; snd-vm-bench: the WRITEI and DELAY ioctls were a tenth of
+ * the backend's CPU). Plugins keep read/write access: they gain nothing
+ * from it, and some would add a copy to emulate mmap. Host period = the
+ * guest's period, host buffer = up to --host-periods periods (default 4),
+ * never the guest's whole buffer (snd_end_host_buffer). Output starts explicitly
  * with the first frames written after start (start_threshold is the
  * boundary), so an empty buffer never starts and underruns at once.
  *
@@ -45,6 +51,8 @@ struct alsa_end {
 	struct snd_end_params params;
 	char name[SND_END_NAME_MAX];
 	bool output;
+	bool mmap;		/* mmap access: write/read by mmap_xfer */
+	size_t frame_bytes;	/* of the ring, = the stream's */
 	bool can_pause, paused, pending_start;
 	snd_pcm_uframes_t period, buffer;
 	uint8_t *silence;	/* one period */
@@ -53,7 +61,7 @@ struct alsa_end {
 	struct snd_xrun_log xrun;	/* .total: the xruns stats reports */
 };
 
-static int configure(struct alsa_end *e, char *why, size_t whylen)
+static int configure(struct alsa_end *e, bool allow_mmap, char *why, size_t whylen)
 {
 	const struct snd_end_params *p = &e->params;
 	snd_pcm_hw_params_t *hw;
@@ -76,7 +84,11 @@ static int configure(struct alsa_end *e, char *why, size_t whylen)
 		}                                                          \
 	} while (0)
 	TRY(snd_pcm_hw_params_any(e->pcm, hw), "no configuration");
-	TRY(snd_pcm_hw_params_set_access(e->pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED),
+	e->mmap = allow_mmap && snd_pcm_type(e->pcm) == SND_PCM_TYPE_HW &&
+		  snd_pcm_hw_params_test_access(e->pcm, hw, SND_PCM_ACCESS_MMAP_INTERLEAVED) == 0;
+	TRY(snd_pcm_hw_params_set_access(e->pcm, hw,
+					  e->mmap ? SND_PCM_ACCESS_MMAP_INTERLEAVED
+						  : SND_PCM_ACCESS_RW_INTERLEAVED),
 	    "interleaved access");
 	TRY(snd_pcm_hw_params_set_format(e->pcm, hw, p->format), "format");
 	TRY(snd_pcm_hw_params_set_channels(e->pcm, hw, p->channels), "channels");
@@ -97,6 +109,30 @@ static int configure(struct alsa_end *e, char *why, size_t whylen)
 	TRY(snd_pcm_sw_params(e->pcm, sw), "sw params");
 #undef TRY
 	return 0;
+}
+
+/*
+ * The ring as mmap_xfer copies it: one block of interleaved frames of the
+ * stream's size, channel c at c times the sample's width. A hw PCM's
+ * interleaved buffer is that; anything else goes back to read/write.
+ */
+static bool mmap_layout_ok(struct alsa_end *e)
+{
+	const snd_pcm_channel_area_t *areas;
+	snd_pcm_uframes_t off, frames = 0;
+	ssize_t fb = snd_pcm_frames_to_bytes(e->pcm, 1);
+	unsigned int ch = e->params.channels;
+
+	if (fb <= 0 || (size_t)fb != e->params.frame_bytes || (size_t)fb % ch ||
+	    snd_pcm_mmap_begin(e->pcm, &areas, &off, &frames) < 0)
+		return false;
+	for (unsigned int c = 0; c < ch; c++)
+		if (areas[c].addr != areas[0].addr ||
+		    areas[c].first != c * (unsigned int)fb * 8 / ch ||
+		    areas[c].step != (unsigned int)fb * 8)
+			return false;
+	e->frame_bytes = (size_t)fb;
+	return true;
 }
 
 static int alsa_open(void *ctx, const char *name, const struct snd_end_params *p, void **handle)
@@ -125,7 +161,11 @@ static int alsa_open(void *ctx, const char *name, const struct snd_end_params *p
 		free(e);
 		return rc;
 	}
-	rc = configure(e, why, sizeof(why));
+	rc = configure(e, true, why, sizeof(why));
+	if (!rc && e->mmap && !mmap_layout_ok(e)) {
+		snd_pcm_hw_free(e->pcm);
+		rc = configure(e, false, why, sizeof(why));
+	}
 	if (!rc) {
 		e->silence = malloc(e->period * p->frame_bytes);
 		if (!e->silence) {
@@ -144,10 +184,10 @@ static int alsa_open(void *ctx, const char *name, const struct snd_end_params *p
 		free(e);
 		return rc;
 	}
-	fprintf(stderr, "alsa %s: %s %s %u Hz %u ch, period %lu, buffer %lu frames%s\n", name,
-		e->output ? "playback" : "capture", snd_format_name(p->vformat), p->rate_hz,
+	fprintf(stderr, "alsa %s: %s %s %u Hz %u ch, period %lu, buffer %lu frames, %s%s\n",
+		name, e->output ? "playback" : "capture", snd_format_name(p->vformat), p->rate_hz,
 		p->channels, (unsigned long)e->period, (unsigned long)e->buffer,
-		e->can_pause ? ", can pause" : "");
+		e->mmap ? "mmap" : "read/write", e->can_pause ? ", can pause" : "");
 	*handle = e;
 	return 0;
 }
@@ -262,16 +302,91 @@ static void alsa_close(void *handle)
 	free(e);
 }
 
+/*
+ * The I/O layer asks after every round. An mmap'd PCM answers from the
+ * status record, with no system call: the frames between the application
+ * and hardware pointers as of the last position update. The
+ * audio thread wakes on the period interrupt, which is that update, and
+ * completes requests only on period boundaries, so the position is as new
+ * as it needs; between updates the answer is larger than the truth, never
+ * smaller, so nothing completes early. It leaves out a driver's own delay
+ * beyond the ring (runtime->delay: snd-aloop has none; USB audio counts its
+ * frames in flight there), so on such hardware a request completes that
+ * much before it is heard. Other PCMs: ask (snd_pcm_delay).
+ */
 static int alsa_delay(void *handle, uint32_t *frames)
 {
 	struct alsa_end *e = handle;
 	snd_pcm_sframes_t d = 0;
 
+	if (e->mmap) {
+		d = snd_pcm_avail_update(e->pcm);	/* xrun, setup: < 0 */
+		if (d >= 0 && e->output)
+			d = (snd_pcm_sframes_t)e->buffer - d;
+	} else if (snd_pcm_delay(e->pcm, &d) < 0) {
+		d = 0;
+	}
 	/* In XRUN or SETUP there is nothing queued that will play. */
-	if (snd_pcm_delay(e->pcm, &d) < 0 || d < 0)
+	if (d < 0)
 		d = 0;
 	*frames = d > (snd_pcm_sframes_t)UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 	return 0;
+}
+
+/*
+ * mmap access: copy up to n frames between buf and the ring, at most what
+ * avail allows, and commit them. Not snd_pcm_mmap_writei/readi: those ask
+ * the kernel for the position first (a HWSYNC ioctl per call), which is
+ * what mmap access is here to avoid; avail comes from the status record.
+ * The ring is interleaved with the frame layout of buf (mmap_layout_ok).
+ * Returns the frames moved, or a negative errno (-EPIPE: xrun).
+ */
+static snd_pcm_sframes_t mmap_xfer(struct alsa_end *e, uint8_t *buf, snd_pcm_uframes_t n)
+{
+	snd_pcm_sframes_t avail = snd_pcm_avail_update(e->pcm);
+	snd_pcm_uframes_t done = 0;
+
+	if (avail < 0)
+		return avail;
+	if (n > (snd_pcm_uframes_t)avail)
+		n = (snd_pcm_uframes_t)avail;
+	while (done < n) {
+		const snd_pcm_channel_area_t *areas;
+		snd_pcm_uframes_t off, frames = n - done;
+		snd_pcm_sframes_t c;
+		uint8_t *ring;
+		size_t bytes;
+		int rc = snd_pcm_mmap_begin(e->pcm, &areas, &off, &frames);
+
+		if (rc < 0)
+			return done ? (snd_pcm_sframes_t)done : rc;
+		if (!frames)
+			break;
+		ring = (uint8_t *)areas[0].addr + off * e->frame_bytes;
+		bytes = frames * e->frame_bytes;
+		if (e->output)
+			memcpy(ring, buf + done * e->frame_bytes, bytes);
+		else
+			memcpy(buf + done * e->frame_bytes, ring, bytes);
+		c = snd_pcm_mmap_commit(e->pcm, off, frames);
+		if (c < 0)
+			return done ? (snd_pcm_sframes_t)done : c;
+		done += (snd_pcm_uframes_t)c;
+		if ((snd_pcm_uframes_t)c < frames)
+			break;
+	}
+	return (snd_pcm_sframes_t)done;
+}
+
+/* Move frames with the access the PCM was configured for. */
+static snd_pcm_sframes_t put_frames(struct alsa_end *e, const void *buf, snd_pcm_uframes_t n)
+{
+	return e->mmap ? mmap_xfer(e, (uint8_t *)(uintptr_t)buf, n) : snd_pcm_writei(e->pcm, buf, n);
+}
+
+static snd_pcm_sframes_t get_frames(struct alsa_end *e, void *buf, snd_pcm_uframes_t n)
+{
+	return e->mmap ? mmap_xfer(e, buf, n) : snd_pcm_readi(e->pcm, buf, n);
 }
 
 /* After an xrun: ready again; output queues a period of silence. */
@@ -282,7 +397,7 @@ static void recover(struct alsa_end *e, int err)
 		snd_pcm_prepare(e->pcm);
 	e->apos = 0;	/* either way a prepare */
 	if (e->output) {
-		if (snd_pcm_writei(e->pcm, e->silence, e->period) > 0)
+		if (put_frames(e, e->silence, e->period) > 0)
 			e->apos = e->period;
 		e->pending_start = true;
 	} else {
@@ -321,7 +436,7 @@ static long alsa_write(void *handle, const void *buf, uint32_t frames)
 
 		if (!want)
 			break;
-		n = snd_pcm_writei(e->pcm, buf, want);
+		n = put_frames(e, buf, want);
 		if (n == -EPIPE || n == -ESTRPIPE) {
 			recover(e, (int)n);
 			continue;
@@ -353,7 +468,7 @@ static long alsa_read(void *handle, void *buf, uint32_t frames)
 
 	if (!want)
 		return 0;
-	n = snd_pcm_readi(e->pcm, buf, want);
+	n = get_frames(e, buf, want);
 	if (n == -EPIPE || n == -ESTRPIPE) {
 		recover(e, (int)n);
 		return 0;

@@ -15,6 +15,9 @@
  *       period written between two stalls (a stall longer than the host
  *       buffer is an underrun). Prints "stall at frame N" for each, N the
  *       frames written before it.
+ *   snd-end-alsa-test record PCM TEMPLATE.wav OUT.wav [PERIOD_MS]
+ *       capture through the end API as the I/O layer does (read, wait_ns)
+ *       in TEMPLATE's format, TEMPLATE's length plus 2 s, into OUT.
  *
  * The format of FILE picks the stream parameters (S16_LE, S24_3LE, S24_LE,
  * S32_LE, FLOAT_LE, U8; any channel count and virtio rate).
@@ -75,6 +78,12 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
 #define MAX_STALLS 64
 
 /* "AT_MS:STALL_MS:COUNT" arguments: the frames to stall at, in order. */
@@ -105,51 +114,52 @@ static int parse_stalls(char **arg, int n, uint32_t rate, uint32_t period, uint3
 	return 0;
 }
 
-static int play(const char *pcm, const char *path, unsigned int period_ms, char **stall_arg,
-		int n_stall_arg)
-{
-	uint32_t stall_at[MAX_STALLS];
-	unsigned int stall_ms[MAX_STALLS], n_stalls = 0, next_stall = 0;
-	const struct snd_end_ops *ops = snd_end_for_name(pcm);
-	struct snd_end_params p;
-	struct snd_end_stats st;
-	FILE *fp = fopen(path, "rb");
-	uint8_t *buf = NULL, *data = NULL;
-	size_t len = 0, pos = 12, data_len = 0;
-	uint16_t tag = 0, bits = 0, valid = 0, align = 0, ch = 0;
-	uint32_t rate = 0, period, off = 0, frames, d = 0;
-	int vformat = -1, rc = 1;
-	void *h;
-	uint64_t t0, deadline;
+/* A WAV file in memory: its bytes, the data chunk and the stream it needs. */
+struct wav_in {
+	uint8_t *buf;		/* the whole file */
+	uint8_t *data;		/* its data chunk */
+	size_t data_len;
+	struct snd_end_params p;	/* direction output; no period yet */
+};
 
+/* Read FILE; its format picks the stream parameters. 0, or 1 (said why). */
+static int load_wav(const char *path, struct wav_in *w)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t len = 0, pos = 12;
+	uint16_t tag = 0, bits = 0, valid = 0, align = 0, ch = 0;
+	uint32_t rate = 0;
+	int vformat = -1;
+
+	memset(w, 0, sizeof(*w));
 	if (!fp) {
 		perror(path);
 		return 1;
 	}
-	buf = malloc(64u << 20);
-	if (!buf) {
+	w->buf = malloc(64u << 20);
+	if (!w->buf) {
 		fclose(fp);
 		return 1;
 	}
-	len = fread(buf, 1, 64u << 20, fp);
+	len = fread(w->buf, 1, 64u << 20, fp);
 	fclose(fp);
 	while (pos + 8 <= len) {
-		uint32_t cl = le32(buf + pos + 4);
+		uint32_t cl = le32(w->buf + pos + 4);
 
-		if (!memcmp(buf + pos, "fmt ", 4)) {
-			tag = le16(buf + pos + 8);
-			ch = le16(buf + pos + 10);
-			rate = le32(buf + pos + 12);
-			align = le16(buf + pos + 20);
-			bits = le16(buf + pos + 22);
+		if (!memcmp(w->buf + pos, "fmt ", 4)) {
+			tag = le16(w->buf + pos + 8);
+			ch = le16(w->buf + pos + 10);
+			rate = le32(w->buf + pos + 12);
+			align = le16(w->buf + pos + 20);
+			bits = le16(w->buf + pos + 22);
 			valid = bits;
 			if (tag == 0xfffe) {
-				valid = le16(buf + pos + 26);
-				tag = le16(buf + pos + 32);
+				valid = le16(w->buf + pos + 26);
+				tag = le16(w->buf + pos + 32);
 			}
-		} else if (!memcmp(buf + pos, "data", 4)) {
-			data = buf + pos + 8;
-			data_len = cl > len - pos - 8 ? len - pos - 8 : cl;
+		} else if (!memcmp(w->buf + pos, "data", 4)) {
+			w->data = w->buf + pos + 8;
+			w->data_len = cl > len - pos - 8 ? len - pos - 8 : cl;
 			break;
 		}
 		pos += 8 + cl + (cl & 1);
@@ -166,22 +176,54 @@ static int play(const char *pcm, const char *path, unsigned int period_ms, char 
 		vformat = VIRTIO_SND_PCM_FMT_S24_3;
 	else if (tag == 1 && bits == 32 && valid == 32)
 		vformat = VIRTIO_SND_PCM_FMT_S32;
-	if (!data || vformat < 0 || !ch || snd_rate_from_hz(rate) < 0) {
+	if (!w->data || vformat < 0 || !ch || snd_rate_from_hz(rate) < 0) {
 		fprintf(stderr, "%s: unusable WAV\n", path);
-		goto out;
+		free(w->buf);
+		w->buf = NULL;
+		return 1;
 	}
-	memset(&p, 0, sizeof(p));
-	p.direction = VIRTIO_SND_D_OUTPUT;
-	p.vformat = (uint8_t)vformat;
-	p.format = snd_format_to_alsa((unsigned int)vformat);
-	p.channels = (uint8_t)ch;
-	p.rate_hz = rate;
-	p.vrate = (uint8_t)snd_rate_from_hz(rate);
-	p.frame_bytes = snd_format_frame_bytes((unsigned int)vformat, ch);
-	period = rate * period_ms / 1000;
-	p.period_bytes = period * p.frame_bytes;
-	p.buffer_bytes = p.period_bytes * 4;
-	frames = (uint32_t)(data_len / p.frame_bytes);
+	w->p.direction = VIRTIO_SND_D_OUTPUT;
+	w->p.vformat = (uint8_t)vformat;
+	w->p.format = snd_format_to_alsa((unsigned int)vformat);
+	w->p.channels = (uint8_t)ch;
+	w->p.rate_hz = rate;
+	w->p.vrate = (uint8_t)snd_rate_from_hz(rate);
+	w->p.frame_bytes = snd_format_frame_bytes((unsigned int)vformat, ch);
+	return 0;
+}
+
+/* The stream's period and a buffer of 4 of them. */
+static uint32_t set_period(struct snd_end_params *p, unsigned int period_ms)
+{
+	uint32_t period = p->rate_hz * period_ms / 1000;
+
+	p->period_bytes = period * p->frame_bytes;
+	p->buffer_bytes = p->period_bytes * 4;
+	return period;
+}
+
+static int play(const char *pcm, const char *path, unsigned int period_ms, char **stall_arg,
+		int n_stall_arg)
+{
+	uint32_t stall_at[MAX_STALLS];
+	unsigned int stall_ms[MAX_STALLS], n_stalls = 0, next_stall = 0;
+	const struct snd_end_ops *ops = snd_end_for_name(pcm);
+	struct snd_end_params p;
+	struct snd_end_stats st;
+	struct wav_in in;
+	uint8_t *data;
+	uint32_t rate, period, off = 0, frames, d = 0;
+	int rc = 1;
+	void *h;
+	uint64_t t0, deadline;
+
+	if (load_wav(path, &in))
+		return 1;
+	p = in.p;
+	data = in.data;
+	rate = p.rate_hz;
+	period = set_period(&p, period_ms);
+	frames = (uint32_t)(in.data_len / p.frame_bytes);
 	if (parse_stalls(stall_arg, n_stall_arg, rate, period, stall_at, stall_ms, &n_stalls))
 		goto out;
 
@@ -234,7 +276,87 @@ static int play(const char *pcm, const char *path, unsigned int period_ms, char 
 	ops->close(h);
 	rc = d ? 1 : 0;
 out:
-	free(buf);
+	free(in.buf);
+	return rc;
+}
+
+/*
+ * record: capture through the end API, as the I/O layer does (read,
+ * wait_ns), the length of TEMPLATE's data plus 2 s, in TEMPLATE's
+ * format, and write it as OUT (TEMPLATE's header, sizes patched).
+ */
+static int record(const char *pcm, const char *tmpl, const char *out, unsigned int period_ms)
+{
+	const struct snd_end_ops *ops = snd_end_for_name(pcm);
+	struct snd_end_params p;
+	struct snd_end_stats st;
+	struct wav_in w;
+	size_t hdr;
+	uint32_t period, off = 0, frames;
+	uint8_t *cap = NULL;
+	FILE *fp = NULL;
+	void *h;
+	uint64_t deadline;
+	int rc = 1;
+
+	if (load_wav(tmpl, &w))
+		return 1;
+	p = w.p;
+	p.direction = VIRTIO_SND_D_INPUT;
+	period = set_period(&p, period_ms);
+	frames = (uint32_t)(w.data_len / p.frame_bytes) + 2 * p.rate_hz;
+	hdr = (size_t)(w.data - w.buf);
+	cap = malloc((size_t)frames * p.frame_bytes);
+	if (!cap || ops->open(NULL, pcm, &p, &h)) {
+		fprintf(stderr, "record: cannot open %s\n", pcm);
+		goto out;
+	}
+	if (ops->prepare(h) || ops->start(h)) {
+		fprintf(stderr, "record: prepare/start failed\n");
+		ops->close(h);
+		goto out;
+	}
+	deadline = now_ns() + (uint64_t)frames * 1000000000ull / p.rate_hz * 2 + 5000000000ull;
+	while (off < frames && now_ns() < deadline) {
+		uint32_t n = frames - off < period ? frames - off : period;
+		long r = ops->read(h, cap + (size_t)off * p.frame_bytes, n);
+		uint64_t ns = 0;
+
+		if (r < 0) {
+			fprintf(stderr, "record: read failed: %ld\n", r);
+			ops->close(h);
+			goto out;
+		}
+		off += (uint32_t)r;
+		if ((uint32_t)r < n) {
+			ops->wait_ns(h, n, &ns);
+			if (ns > 20000000ull)
+				ns = 20000000ull;
+			usleep((useconds_t)(ns / 1000) + 100);
+		}
+	}
+	ops->stats(h, &st);
+	printf("recorded %u of %u frames, %llu xruns\n", off, frames,
+	       (unsigned long long)st.xruns);
+	ops->stop(h);
+	ops->close(h);
+	/* the template's header, with this data chunk's sizes */
+	put_le32(w.data - 4, off * p.frame_bytes);
+	put_le32(w.buf + 4, (uint32_t)(hdr - 8) + off * p.frame_bytes);
+	fp = fopen(out, "wb");
+	if (!fp || fwrite(w.buf, 1, hdr, fp) != hdr ||
+	    fwrite(cap, p.frame_bytes, off, fp) != off || fclose(fp)) {
+		perror(out);
+		fp = NULL;
+		goto out;
+	}
+	fp = NULL;
+	rc = off == frames ? 0 : 1;
+out:
+	if (fp)
+		fclose(fp);
+	free(cap);
+	free(w.buf);
 	return rc;
 }
 
@@ -242,12 +364,15 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "probe"))
 		return probe(argv[2], argv[3]);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "record"))
+		return record(argv[2], argv[3], argv[4], argc == 6 ? (unsigned int)atoi(argv[5]) : 20);
 	if (argc >= 4 && !strcmp(argv[1], "play"))
 		return play(argv[2], argv[3], argc >= 5 ? (unsigned int)atoi(argv[4]) : 20,
 			    argv + 5, argc > 5 ? argc - 5 : 0);
 	fprintf(stderr,
 		"usage: %s probe PCM playback|capture |\n"
-		"       play PCM FILE.wav [PERIOD_MS [AT_MS:STALL_MS:COUNT ...]]\n",
+		"       play PCM FILE.wav [PERIOD_MS [AT_MS:STALL_MS:COUNT ...]] |\n"
+		"       record PCM TEMPLATE.wav OUT.wav [PERIOD_MS]\n",
 		argv[0]);
 	return 2;
 }

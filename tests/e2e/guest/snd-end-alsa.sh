@@ -7,7 +7,9 @@
 # (3) underruns: the writer stalls twice, each time a burst of three stalls
 # longer than the host buffer; playback recovers and drains, every stall is
 # counted, the end logs one underrun line per burst (not per stall or
-# period), and every stretch between two gaps arrives bit-exact.
+# period), and every stretch between two gaps arrives bit-exact; the hw
+# PCM was opened with mmap access; (4) noise played into snd-aloop and
+# recorded through the end API arrives bit-exact.
 set -euo pipefail
 tools=$VLO_REPO/build/tests/tools
 # SND_END_ALSA_TEST: another build of the program (e.g. over a deliberately
@@ -69,6 +71,10 @@ underrun_case() {
 	fi
 	wait "$rec"
 	cat "$out" "$err"
+	# a hw PCM is written through mmap (no system call per write), the
+	# recovery's silence too
+	grep -Eq '^alsa hw:Loopback,0,0: playback .* frames, mmap(, can pause)?$' "$err" ||
+		{ echo "underruns: hw:Loopback,0,0 not opened with mmap access"; exit 1; }
 	local stalls xruns lines prev
 	mapfile -t stalls < <(sed -n 's/^stall at frame \([0-9]*\) .*/\1/p' "$out")
 	[ "${#stalls[@]}" -eq $nstall ] || { echo "underruns: ${#stalls[@]} stalls, not $nstall"; exit 1; }
@@ -101,4 +107,30 @@ underrun_case() {
 	echo "end_alsa: underruns: $xruns xruns, $lines log lines, all $((nstall + 1)) stretches exact"
 }
 underrun_case
+
+# (4) capture through the end (mmap access too): noise aplay plays on
+# hw:Loopback,0,0, recorded through the end API from hw:Loopback,1,0,
+# arrives bit-exact.
+record_case() {
+	local fmt=$1 rate=$2 ch=$3 rp
+	echo "end_alsa: capture $fmt ${rate} Hz ${ch} ch"
+	"$tools/wavgen" -f "$fmt" -r "$rate" -c "$ch" -d 1.5 --silence-after 0.25 \
+		--seed $((rate + 7)) "$tmp/src.wav"
+	"$prog" record hw:Loopback,1,0 "$tmp/src.wav" "$tmp/rec.wav" 20 \
+		>"$tmp/rec.out" 2>"$tmp/rec.err" &
+	rp=$!
+	sleep 0.5
+	aplay -q --period-time=20000 --buffer-time=200000 -D hw:Loopback,0,0 "$tmp/src.wav"
+	if ! wait "$rp"; then
+		cat "$tmp/rec.out" "$tmp/rec.err"
+		echo "capture: recording through the end failed"
+		exit 1
+	fi
+	cat "$tmp/rec.out" "$tmp/rec.err"
+	grep -Eq '^alsa hw:Loopback,1,0: capture .* frames, mmap(, can pause)?$' "$tmp/rec.err" ||
+		{ echo "capture: hw:Loopback,1,0 not opened with mmap access"; exit 1; }
+	"$tools/wavcmp" --first $((rate * 3 / 2)) "$tmp/src.wav" "$tmp/rec.wav"
+}
+record_case S16_LE 48000 2
+record_case S24_3LE 44100 1
 echo "snd-end-alsa: all passed"
