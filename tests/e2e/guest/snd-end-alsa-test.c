@@ -23,6 +23,7 @@
  * S32_LE, FLOAT_LE, U8; any channel count and virtio rate).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,34 @@ static uint32_t set_period(struct snd_end_params *p, unsigned int period_ms)
 	return period;
 }
 
+/* Open PCM for p and start it; prints which step failed. 0 or -1. */
+static int open_started(const struct snd_end_ops *ops, const char *pcm,
+			const struct snd_end_params *p, void **h)
+{
+	if (ops->open(NULL, pcm, p, h)) {
+		fprintf(stderr, "open %s failed\n", pcm);
+		return -1;
+	}
+	if (ops->prepare(*h) || ops->start(*h)) {
+		fprintf(stderr, "prepare/start failed\n");
+		ops->close(*h);
+		return -1;
+	}
+	return 0;
+}
+
+/* After a write or read that moved fewer than n frames: sleep as the I/O
+ * layer would, for what wait_ns says, at most 20 ms. */
+static void wait_room(const struct snd_end_ops *ops, void *h, uint32_t n)
+{
+	uint64_t ns = 0;
+
+	ops->wait_ns(h, n, &ns);
+	if (ns > 20000000ull)
+		ns = 20000000ull;
+	usleep((useconds_t)(ns / 1000) + 100);
+}
+
 static int play(const char *pcm, const char *path, unsigned int period_ms, char **stall_arg,
 		int n_stall_arg)
 {
@@ -227,20 +256,12 @@ static int play(const char *pcm, const char *path, unsigned int period_ms, char 
 	if (parse_stalls(stall_arg, n_stall_arg, rate, period, stall_at, stall_ms, &n_stalls))
 		goto out;
 
-	if (ops->open(NULL, pcm, &p, &h)) {
-		fprintf(stderr, "open %s failed\n", pcm);
+	if (open_started(ops, pcm, &p, &h))
 		goto out;
-	}
-	if (ops->prepare(h) || ops->start(h)) {
-		fprintf(stderr, "prepare/start failed\n");
-		ops->close(h);
-		goto out;
-	}
 	t0 = now_ns();
 	while (off < frames) {
 		uint32_t n = frames - off < period ? frames - off : period;
 		long w;
-		uint64_t ns = 0;
 
 		if (next_stall < n_stalls && off >= stall_at[next_stall]) {
 			printf("stall at frame %u for %u ms\n", off, stall_ms[next_stall]);
@@ -255,12 +276,8 @@ static int play(const char *pcm, const char *path, unsigned int period_ms, char 
 			goto out;
 		}
 		off += (uint32_t)w;
-		if ((uint32_t)w < n) {
-			ops->wait_ns(h, n, &ns);
-			if (ns > 20000000ull)
-				ns = 20000000ull;
-			usleep((useconds_t)(ns / 1000) + 100);
-		}
+		if ((uint32_t)w < n)
+			wait_room(ops, h, n);
 	}
 	/* drained when the delay reaches 0 (bounded) */
 	deadline = now_ns() + 5000000000ull;
@@ -294,7 +311,8 @@ static int record(const char *pcm, const char *tmpl, const char *out, unsigned i
 	size_t hdr;
 	uint32_t period, off = 0, frames;
 	uint8_t *cap = NULL;
-	FILE *fp = NULL;
+	FILE *fp;
+	bool written;
 	void *h;
 	uint64_t deadline;
 	int rc = 1;
@@ -307,20 +325,16 @@ static int record(const char *pcm, const char *tmpl, const char *out, unsigned i
 	frames = (uint32_t)(w.data_len / p.frame_bytes) + 2 * p.rate_hz;
 	hdr = (size_t)(w.data - w.buf);
 	cap = malloc((size_t)frames * p.frame_bytes);
-	if (!cap || ops->open(NULL, pcm, &p, &h)) {
-		fprintf(stderr, "record: cannot open %s\n", pcm);
+	if (!cap) {
+		fprintf(stderr, "record: out of memory\n");
 		goto out;
 	}
-	if (ops->prepare(h) || ops->start(h)) {
-		fprintf(stderr, "record: prepare/start failed\n");
-		ops->close(h);
+	if (open_started(ops, pcm, &p, &h))
 		goto out;
-	}
 	deadline = now_ns() + (uint64_t)frames * 1000000000ull / p.rate_hz * 2 + 5000000000ull;
 	while (off < frames && now_ns() < deadline) {
 		uint32_t n = frames - off < period ? frames - off : period;
 		long r = ops->read(h, cap + (size_t)off * p.frame_bytes, n);
-		uint64_t ns = 0;
 
 		if (r < 0) {
 			fprintf(stderr, "record: read failed: %ld\n", r);
@@ -328,12 +342,8 @@ static int record(const char *pcm, const char *tmpl, const char *out, unsigned i
 			goto out;
 		}
 		off += (uint32_t)r;
-		if ((uint32_t)r < n) {
-			ops->wait_ns(h, n, &ns);
-			if (ns > 20000000ull)
-				ns = 20000000ull;
-			usleep((useconds_t)(ns / 1000) + 100);
-		}
+		if ((uint32_t)r < n)
+			wait_room(ops, h, n);
 	}
 	ops->stats(h, &st);
 	printf("recorded %u of %u frames, %llu xruns\n", off, frames,
@@ -344,17 +354,17 @@ static int record(const char *pcm, const char *tmpl, const char *out, unsigned i
 	put_le32(w.data - 4, off * p.frame_bytes);
 	put_le32(w.buf + 4, (uint32_t)(hdr - 8) + off * p.frame_bytes);
 	fp = fopen(out, "wb");
-	if (!fp || fwrite(w.buf, 1, hdr, fp) != hdr ||
-	    fwrite(cap, p.frame_bytes, off, fp) != off || fclose(fp)) {
+	if (!fp) {
 		perror(out);
-		fp = NULL;
 		goto out;
 	}
-	fp = NULL;
+	written = fwrite(w.buf, 1, hdr, fp) == hdr && fwrite(cap, p.frame_bytes, off, fp) == off;
+	if (fclose(fp) || !written) {
+		perror(out);
+		goto out;
+	}
 	rc = off == frames ? 0 : 1;
 out:
-	if (fp)
-		fclose(fp);
 	free(cap);
 	free(w.buf);
 	return rc;
