@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The paced I/O layer; see snd_io.h (how the audio thread sleeps: on the
- * end's poll descriptors and wake_fd where the end has them, wait_fds;
- * otherwise on the `wake' condition variable with a timeout). */
+ * end's poll descriptors and wake_fd where the end has them, wait_fds and
+ * fd_wait.h; otherwise on the `wake' condition variable with a timeout). */
 #include "snd_io.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fd_wait.h"
 #include "snd_ends.h"
 #include "snd_gain.h"
 #include "snd_proto.h"
@@ -31,7 +32,7 @@
 /* Waits for an audio thread are logged when they take this long. */
 #define IDLE_WARN_NS (2 * NS)
 /* Most poll descriptors of an end (an ALSA hw PCM has one). */
-#define END_FDS_MAX 8
+#define END_FDS_MAX FD_WAIT_MAX
 /* Wake-ups by the end's descriptors in a row that moved nothing, after
  * which the audio thread sleeps the timed way (wait_ns) for a round. */
 #define FD_IDLE_MAX 2
@@ -105,12 +106,13 @@ struct io_stream {
 	_Atomic uint32_t gain_bits;
 	/* Audio thread only (and the control side while the thread is idle). */
 	struct snd_gain_ramp ramp;
-	/* Audio thread only: the end's descriptors of the last round and
-	 * wake_fd after them (n_fds 0: a timed wait), wake-ups by them in a
-	 * row that moved nothing (FD_IDLE_MAX). */
-	struct pollfd pfd[END_FDS_MAX + 1];
+	/* Audio thread only: the end's descriptors of the last round (n_fds
+	 * 0: a timed wait), wake-ups by them in a row that moved nothing
+	 * (FD_IDLE_MAX), and the sleep on them and wake_fd. */
+	struct pollfd pfd[END_FDS_MAX];
 	unsigned int n_fds, fd_idle;
 	bool fd_woke;
+	struct fd_wait waiter;
 };
 
 struct snd_io {
@@ -714,15 +716,15 @@ static void wait_fds(struct io_stream *s, uint64_t timeout_ns)
 	uint64_t claims = s->claims;
 	struct timespec ts = { .tv_sec = (time_t)(timeout_ns / NS),
 			       .tv_nsec = (long)(timeout_ns % NS) };
+	bool woken;	/* fd_kicked tells the same, under the lock */
 	int rc;
 
-	for (unsigned int i = 0; i < n; i++)
-		s->pfd[i].revents = 0;
-	s->pfd[n] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 	s->timed_wait = true;
 	s->fd_wait = true;
 	pthread_mutex_unlock(&s->lock);
-	rc = ppoll(s->pfd, n + 1, &ts, NULL);
+	/* claims: the end's descriptors are registered again after the end
+	 * changed hands (a number may then name another file) */
+	rc = fd_wait_sleep(&s->waiter, s->pfd, n, claims, &ts, &woken);
 	pthread_mutex_lock(&s->lock);
 	s->fd_wait = false;
 	s->timed_wait = false;
@@ -1204,6 +1206,7 @@ static void free_streams(struct snd_io *io, uint32_t n)
 		}
 		free_list(take_all(s));
 		free(s->bounce);
+		fd_wait_fini(&s->waiter);
 		if (s->wake_fd >= 0)
 			close(s->wake_fd);
 		pthread_cond_destroy(&s->idle);
@@ -1260,6 +1263,7 @@ int snd_io_create(const struct snd_io_config *cfg, const struct snd_io_stream_de
 		s->tid = -1;
 		/* none: the stream's waits stay timed (cond_timedwait) */
 		s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		fd_wait_init(&s->waiter, s->wake_fd);
 		atomic_init(&s->gain_bits, float_bits(1.0f));
 		snd_gain_ramp_init(&s->ramp, 1.0f, 1);
 		pthread_mutex_init(&s->lock, NULL);

@@ -47,9 +47,10 @@
  * How the audio thread sleeps. After a round it sleeps until the end can
  * take (tx) or give (rx) more, or the head request is due for completion.
  * An end with poll descriptors (snd_end.h poll_fds: the ALSA end's PCM)
- * has the thread sleep in ppoll on them and on a per-stream eventfd, which
- * everything that wakes the thread (submit, start, stop, release, reset,
- * quit) writes while it sleeps there; the timeout, a period past the head
+ * has the thread sleep on them and on a per-stream eventfd (epoll, with
+ * the descriptors registered once per end: fd_wait.h), which everything
+ * that wakes the thread (submit, start, stop, release, reset, quit)
+ * writes while it sleeps there; the timeout, a period past the head
  * request's completion, bounds a silent PCM. So it wakes when a period is
  * free rather than when it computed one would be (snd-aloop moves in jiffy
  * steps, and the computed wake-up often came before the position moved).

@@ -34,7 +34,8 @@ SND_PROTO_CPPFLAGS := $(shell printf '\#include <linux/virtio_snd.h>\nint x = VI
 SND_IO_LIB = $(BUILD)/sound-backend/libsndio.a
 SND_UNIT_TESTS = $(SND_UNIT_DIR)/test_snd_format $(SND_UNIT_DIR)/test_snd_stream \
 	$(SND_UNIT_DIR)/test_snd_ctl $(SND_UNIT_DIR)/test_snd_ends $(SND_UNIT_DIR)/test_snd_io \
-	$(SND_UNIT_DIR)/test_snd_gain $(SND_UNIT_DIR)/test_snd_jack $(SND_UNIT_DIR)/test_snd_cli
+	$(SND_UNIT_DIR)/test_snd_gain $(SND_UNIT_DIR)/test_snd_jack $(SND_UNIT_DIR)/test_snd_cli \
+	$(SND_UNIT_DIR)/test_snd_fd_wait
 UNIT_TESTS += $(SND_UNIT_TESTS)
 
 .PHONY: snd-lib snd-unit-tests check-snd-unit snd-guest-progs
@@ -76,6 +77,9 @@ $(SND_UNIT_DIR)/test_snd_io: $(SND_UNIT_DIR)/test_snd_io.o $(SND_IO_LIB) $(SND_L
 
 $(SND_UNIT_DIR)/test_snd_gain: $(SND_UNIT_DIR)/test_snd_gain.o $(SND_IO_LIB) $(SND_LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_LIB) $(SND_CMOCKA_LIBS) -lasound -lm
+
+$(SND_UNIT_DIR)/test_snd_fd_wait: $(SND_UNIT_DIR)/test_snd_fd_wait.o $(SND_IO_LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(SND_IO_LIB) $(SND_CMOCKA_LIBS)
 
 # The backend's command line (vus_cli.o) and the program itself (run by the test).
 SND_BACKEND_BIN = $(BUILD)/sound-backend/vhost-user-sound
@@ -141,7 +145,7 @@ SND_VHU_FUZZ_SRCS = tests/fuzz/fuzz_vhost_user_backend.c \
 	$(wildcard lib/virtqueue/*.c) \
 	$(addprefix $(SND_DIR)/,snd_format.c snd_stream.c snd_events.c snd_controls.c \
 		snd_device.c snd_ctl.c end_pace.c end_null.c end_wav.c end_alsa.c snd_ends.c \
-		snd_gain.c snd_io.c snd_jackmap.c host_jacks.c vus_device.c)
+		snd_gain.c fd_wait.c snd_io.c snd_jackmap.c host_jacks.c vus_device.c)
 
 $(FUZZ_DIR)/fuzz_vhost_user_backend: $(SND_VHU_FUZZ_SRCS) $(wildcard $(SND_DIR)/*.h) \
 		$(wildcard lib/vhost-user/*.h) $(wildcard lib/virtqueue/*.h)
