@@ -9,6 +9,7 @@
  * coarse (ordering and generous bounds): CI machines are busy.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <inttypes.h>
@@ -1389,6 +1390,59 @@ static void test_ready_fd_does_not_spin(void **state)
 	req_free(r);
 }
 
+/*
+ * The audio thread keeps the end's descriptors registered between sleeps
+ * (fd_wait.h). After RELEASE and a new PREPARE, the end's descriptor may
+ * have the old number but be another file: the thread must wake on the
+ * new one, not sleep until its timed bound (here over a second).
+ */
+static void test_new_end_same_fd_number(void **state)
+{
+	struct snd_end_ops ops;
+	struct fx f;
+	struct req *r1, *r2;
+	uint64_t t0;
+	uint32_t used;
+	int fresh, calls;
+
+	(void)state;
+	pe.real = snd_end_for_name("null");
+	pe.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(pe.fd >= 0);
+	pe.room = 0;
+	pe_start(&f, &ops, true);
+	r1 = tx_req(0, PERIOD_BYTES, 1);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r1, &used), 0);
+	assert_true(pe_fds_asked(1));
+	usleep(50000);	/* asleep on the descriptor: it is registered */
+	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_release(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(wait_completed(&f, 1, 2000), 1);
+
+	/* the old file goes; its number now names a new eventfd */
+	fresh = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(fresh >= 0);
+	assert_int_equal(dup3(fresh, pe.fd, O_CLOEXEC), pe.fd);
+	close(fresh);
+	assert_int_equal(set_params_frames(&f.s[0], 4, PFD_PERIOD_FRAMES), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
+	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
+	calls = pe_get(&pe.fds_calls);
+	r2 = tx_req(0, PERIOD_BYTES, 2);
+	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r2, &used), 0);
+	assert_true(pe_fds_asked(calls + 1));
+	usleep(50000);
+	t0 = now_ns();
+	pe_ready(PERIOD_FRAMES);
+	assert_int_equal(wait_completed(&f, 2, 3000), 2);
+	assert_true(r2->t_ns - t0 < 300000000ull);
+	assert_int_equal(st_status(r2), VIRTIO_SND_S_OK);
+	fx_teardown(&f);
+	close(pe.fd);
+	req_free(r1);
+	req_free(r2);
+}
+
 struct release_call {
 	struct snd_stream *s;
 	uint32_t status;
@@ -1542,6 +1596,7 @@ int main(void)
 		cmocka_unit_test(test_polled_queue),
 		cmocka_unit_test(test_sleeps_on_end_fds),
 		cmocka_unit_test(test_ready_fd_does_not_spin),
+		cmocka_unit_test(test_new_end_same_fd_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
