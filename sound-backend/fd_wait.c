@@ -84,8 +84,11 @@ int fd_wait_sleep(struct fd_wait *w, struct pollfd *fds, unsigned int n, uint64_
 		  const struct timespec *timeout, bool *woken)
 {
 	struct epoll_event evs[FD_WAIT_MAX + 1];
+	bool ignored;
 	int rc;
 
+	if (!woken)
+		woken = &ignored;
 	*woken = false;
 	if (n > FD_WAIT_MAX) {
 		errno = EINVAL;

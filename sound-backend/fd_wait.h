@@ -43,8 +43,9 @@ void fd_wait_fini(struct fd_wait *w);
 
 /*
  * Sleep until one of fds[0..n) (n <= FD_WAIT_MAX) or the wake eventfd is
- * ready, or timeout has passed. Sets fds[i].revents, and *woken when the
- * wake eventfd was ready (the caller reads it). Returns the number of
+ * ready, or timeout has passed. Sets fds[i].revents, and *woken (unless
+ * woken is NULL) when the wake eventfd was ready (the caller reads it,
+ * and may know it by other means). Returns the number of
  * ready descriptors, the wake eventfd included; 0 on timeout; -1 with
  * errno (EINTR, or EINVAL for a bad n).
  */

@@ -716,15 +716,15 @@ static void wait_fds(struct io_stream *s, uint64_t timeout_ns)
 	uint64_t claims = s->claims;
 	struct timespec ts = { .tv_sec = (time_t)(timeout_ns / NS),
 			       .tv_nsec = (long)(timeout_ns % NS) };
-	bool woken;	/* fd_kicked tells the same, under the lock */
 	int rc;
 
 	s->timed_wait = true;
 	s->fd_wait = true;
 	pthread_mutex_unlock(&s->lock);
 	/* claims: the end's descriptors are registered again after the end
-	 * changed hands (a number may then name another file) */
-	rc = fd_wait_sleep(&s->waiter, s->pfd, n, claims, &ts, &woken);
+	 * changed hands (a number may then name another file); whether
+	 * wake_fd was written, fd_kicked says under the lock */
+	rc = fd_wait_sleep(&s->waiter, s->pfd, n, claims, &ts, NULL);
 	pthread_mutex_lock(&s->lock);
 	s->fd_wait = false;
 	s->timed_wait = false;
