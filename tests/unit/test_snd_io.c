@@ -1270,10 +1270,14 @@ static uint32_t set_params_frames(struct snd_stream *s, uint32_t periods, uint32
  * Stream 0 of @f on the poll end (pe: the null end with room pe.room and
  * descriptor pe.fd), its ops in @ops; with @revents the end interprets
  * revents (poll_revents), and stop is counted. Prepared and started, the
- * counters at 0.
+ * counters and the room at 0, pe.fd a new eventfd (the test closes it).
  */
 static void pe_start(struct fx *f, struct snd_end_ops *ops, bool revents)
 {
+	pe.real = snd_end_for_name("null");
+	pe.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(pe.fd >= 0);
+	pe.room = 0;
 	pe.fds_calls = pe.revents_calls = pe.writes = pe.stops = 0;
 	*ops = *pe.real;
 	ops->write = pe_write;
@@ -1301,10 +1305,6 @@ static void test_sleeps_on_end_fds(void **state)
 	int writes, calls;
 
 	(void)state;
-	pe.real = snd_end_for_name("null");
-	pe.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	assert_true(pe.fd >= 0);
-	pe.room = 0;
 	pe_start(&f, &ops, true);
 
 	/* no room: the thread sleeps on the descriptor, and stays asleep */
@@ -1366,12 +1366,8 @@ static void test_ready_fd_does_not_spin(void **state)
 	int writes;
 
 	(void)state;
-	pe.real = snd_end_for_name("null");
-	pe.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	assert_true(pe.fd >= 0);
-	assert_int_equal(write(pe.fd, &one, sizeof(one)), sizeof(one));
-	pe.room = 0;
 	pe_start(&f, &ops, false);	/* no poll_revents: stays readable */
+	assert_int_equal(write(pe.fd, &one, sizeof(one)), sizeof(one));
 	r = tx_req(0, PERIOD_BYTES, 1);
 	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r, &used), 0);
 	assert_true(pe_fds_asked(1));
@@ -1406,10 +1402,6 @@ static void test_new_end_same_fd_number(void **state)
 	int fresh, calls;
 
 	(void)state;
-	pe.real = snd_end_for_name("null");
-	pe.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	assert_true(pe.fd >= 0);
-	pe.room = 0;
 	pe_start(&f, &ops, true);
 	r1 = tx_req(0, PERIOD_BYTES, 1);
 	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r1, &used), 0);
