@@ -34,6 +34,12 @@
 #            write to the capture, against the delay ALSA reported to the
 #            writer; a buffer of LAT_BUFFER periods, each period of
 #            LAT_PERIODS; ROUNDS rounds, order alternating; medians.
+#  latency-hrtimer  the same, with snd-aloop reloaded to take its period
+#            interrupts from an hrtimer (timer_source: the PCM timer of
+#            snd-dummy hrtimer=1, kept playing silence at each period),
+#            so that they come at the period boundary as a DMA interrupt
+#            does, not up to a jiffy late; snd-aloop is reloaded as before
+#            afterwards.
 #  trace     where the time of each path goes: a SECS s window of the
 #            steady state of direct, virtio (B) and an idle guest traced
 #            (syscalls, switches, interrupts, softirqs, work items) into
@@ -51,7 +57,7 @@ ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-5}
 SCALE=${SCALE:-1 2 4 8 16}
 STRESS_S=${STRESS_S:-30}
-PARTS=${PARTS:-cpu perf events trace latency timing scale isolation}
+PARTS=${PARTS:-cpu perf events trace latency latency-hrtimer timing scale isolation}
 LAT_PERIODS=${LAT_PERIODS:-10 20}
 LAT_BUFFER=${LAT_BUFFER:-8}
 CLICKS=${CLICKS:-20}
@@ -411,31 +417,34 @@ lat_trouble() {
 	true
 }
 
-part_latency() {
-	local card r p path dev cap f med=() ok fails
-	[ -x "$BENCH_BIN/snd-latency" ] || fail "$BENCH_BIN/snd-latency missing: make"
-	start_card lat playback:hw:Loopback,0,4
-	card=$CARD
-	declare -A res=() nfail=()
-	for p in $LAT_PERIODS; do
-		for r in $(seq "$ROUNDS"); do
-			for path in $([ $((r % 2)) = 1 ] && echo "direct virtio" || echo "virtio direct"); do
-				if [ "$path" = virtio ]; then dev=hw:$card,0 cap=hw:Loopback,1,4; else dev=hw:Loopback,0,5 cap=hw:Loopback,1,5; fi
-				f=$WORK/lat-$path-$p-$r.txt
-				if "$BENCH_BIN/snd-latency" --period-ms "$p" --periods "$LAT_BUFFER" --clicks "$CLICKS" \
-					"$dev" "$cap" >"$f" 2>"$WORK/lat-errors-$path-$p-$r.log" && ok=$(lat_stats "$f"); then
-					res[$path-$p]+="$ok"$'\n'
-					say "latency: $path, period $p ms, round $r: median/p90/reported/diff/device $ok ms"
-				else
-					nfail[$path-$p]=$((${nfail[$path-$p]:-0} + 1))
-					say "latency: $path, period $p ms, round $r failed: $(tr '\n' ' ' <"$WORK/lat-errors-$path-$p-$r.log")"
-					lat_trouble
-				fi
-			done
+# lat_rounds PART P CARD: ROUNDS runs of snd-latency at P ms periods on
+# each path (virtio: CARD, bound to hw:Loopback,0,4; direct:
+# hw:Loopback,0,5), order alternating; results in res[PATH-P], failures
+# in nfail[PATH-P] (the caller's), a line per round in run.log.
+lat_rounds() {
+	local part=$1 p=$2 card=$3 r path dev cap f ok
+	for r in $(seq "$ROUNDS"); do
+		for path in $([ $((r % 2)) = 1 ] && echo "direct virtio" || echo "virtio direct"); do
+			if [ "$path" = virtio ]; then dev=hw:$card,0 cap=hw:Loopback,1,4; else dev=hw:Loopback,0,5 cap=hw:Loopback,1,5; fi
+			f=$WORK/$part-$path-$p-$r.txt
+			if "$BENCH_BIN/snd-latency" --period-ms "$p" --periods "$LAT_BUFFER" --clicks "$CLICKS" \
+				"$dev" "$cap" >"$f" 2>"$WORK/$part-errors-$path-$p-$r.log" && ok=$(lat_stats "$f"); then
+				res[$path-$p]+="$ok"$'\n'
+				say "$part: $path, period $p ms, round $r: median/p90/reported/diff/device $ok ms"
+			else
+				nfail[$path-$p]=$((${nfail[$path-$p]:-0} + 1))
+				say "$part: $path, period $p ms, round $r failed: $(tr '\n' ' ' <"$WORK/$part-errors-$path-$p-$r.log")"
+				lat_trouble
+			fi
 		done
 	done
+}
+
+# lat_table TITLE: the table of res and nfail (the caller's).
+lat_table() {
+	local p path fails med=()
 	out ""
-	out "### 2. Added latency: a click written to the card until it shows up in the snd-aloop capture ($CLICKS clicks per run, buffer $LAT_BUFFER periods kept full, medians of $ROUNDS runs)"
+	out "$1"
 	out ""
 	out "| path | period ms | runs ok / failed | measured median ms | measured p90 ms | reported delay ms | of which beyond the ring (latency_bytes) ms | measured - reported ms | added vs direct ms (periods) |"
 	out "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -458,7 +467,61 @@ part_latency() {
 			out "| $path | $p | ${#med[@]} / $fails | $m | $p9 | $rp | $dv | $df | $added |"
 		done
 	done
+}
+
+part_latency() {
+	local p
+	[ -x "$BENCH_BIN/snd-latency" ] || fail "$BENCH_BIN/snd-latency missing: make"
+	declare -A res=() nfail=()
+	start_card lat playback:hw:Loopback,0,4
+	for p in $LAT_PERIODS; do lat_rounds latency "$p" "$CARD"; done
+	lat_table "### 2. Added latency: a click written to the card until it shows up in the snd-aloop capture ($CLICKS clicks per run, buffer $LAT_BUFFER periods kept full, medians of $ROUNDS runs)"
 	stop_all
+}
+
+# aloop_load [PARAM...]: snd-aloop (re)loaded with PARAMs; nothing may
+# hold it (every card of a part stopped).
+aloop_load() {
+	if [ -d /sys/module/snd_aloop ]; then
+		modprobe -r snd-aloop || fail "modprobe -r snd-aloop: still in use?"
+	fi
+	modprobe snd-aloop pcm_substreams=8 "$@" || fail "modprobe snd-aloop $*"
+}
+
+# The latency part again, with snd-aloop's period interrupts at the period
+# boundary. snd-aloop's own (jiffies) timer runs a jiffy after the one it
+# was armed for, so each period interrupt comes with the position a jiffy
+# past the boundary; a driver that learns of a played period from that
+# interrupt reports a jiffy too much. Clocked by another card's PCM timer
+# (timer_source), snd-aloop moves by whole periods on that timer's ticks:
+# snd-dummy's PCM, run by an hrtimer (hrtimer=1) and kept playing silence
+# at the period under test, as a DMA interrupt would come.
+part_latency_hrtimer() {
+	local p clk
+	[ -x "$BENCH_BIN/snd-latency" ] || fail "$BENCH_BIN/snd-latency missing: make"
+	declare -A res=() nfail=()
+	modprobe snd-dummy hrtimer=1 pcm_devs=1 pcm_substreams=1 id=VloClock ||
+		fail "modprobe snd-dummy"
+	aloop_load timer_source=VloClock.0.0
+	for p in $LAT_PERIODS; do
+		aplay -q -D hw:VloClock,0,0 -t raw "${fmt[@]}" --period-size=$((48 * p)) \
+			--buffer-size=$((4 * 48 * p)) /dev/zero &
+		clk=$!
+		for _ in $(seq 100); do
+			grep -qs RUNNING /proc/asound/VloClock/pcm0p/sub0/status && break
+			sleep 0.1
+		done
+		grep -qs RUNNING /proc/asound/VloClock/pcm0p/sub0/status ||
+			fail "latency-hrtimer: the clock (aplay on snd-dummy) is not running after 10 s"
+		start_card lath playback:hw:Loopback,0,4
+		lat_rounds latency-hrtimer "$p" "$CARD"
+		stop_all
+		kill "$clk"
+		wait "$clk" 2>/dev/null || true
+	done
+	lat_table "### 2b. The same with snd-aloop clocked by an hrtimer (timer_source: snd-dummy's PCM timer, hrtimer=1, at the period): period interrupts at the period boundary ($CLICKS clicks per run, buffer $LAT_BUFFER periods kept full, medians of $ROUNDS runs)"
+	aloop_load
+	modprobe -r snd-dummy || fail "modprobe -r snd-dummy"
 }
 
 part_timing() {
@@ -682,6 +745,7 @@ for p in $PARTS; do
 	scale) part_scale ;;
 	isolation) part_isolation ;;
 	latency) part_latency ;;
+	latency-hrtimer) part_latency_hrtimer ;;
 	timing) part_timing ;;
 	trace) part_trace ;;
 	*) fail "unknown part '$p'" ;;
