@@ -1295,6 +1295,23 @@ static void pe_start(struct fx *f, struct snd_end_ops *ops, bool revents)
 	assert_int_equal(snd_stream_start(&f->s[0]), VIRTIO_SND_S_OK);
 }
 
+/*
+ * A period-long tx request (payload seed @seed) on the poll end, and the
+ * audio thread asleep on the end's descriptor with it: it asked for them
+ * once more, then 50 ms passed.
+ */
+static struct req *pe_submit_asleep(struct fx *f, uint32_t seed)
+{
+	int calls = pe_get(&pe.fds_calls);
+	struct req *r = tx_req(0, PERIOD_BYTES, seed);
+	uint32_t used;
+
+	assert_int_equal(submit(f, VIRTIO_SND_D_OUTPUT, r, &used), 0);
+	assert_true(pe_fds_asked(calls + 1));
+	usleep(50000);
+	return r;
+}
+
 static void test_sleeps_on_end_fds(void **state)
 {
 	struct snd_end_ops ops;
@@ -1326,11 +1343,7 @@ static void test_sleeps_on_end_fds(void **state)
 	assert_true(pe_get(&pe.revents_calls) >= 1);
 
 	/* asleep on the descriptor again: a stop wakes it at once */
-	calls = pe_get(&pe.fds_calls);
-	r2 = tx_req(0, PERIOD_BYTES, 2);
-	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r2, &used), 0);
-	assert_true(pe_fds_asked(calls + 1));
-	usleep(50000);
+	r2 = pe_submit_asleep(&f, 2);
 	t0 = now_ns();
 	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
 	for (int i = 0; i < 2000 && !pe_get(&pe.stops); i++)
@@ -1398,15 +1411,11 @@ static void test_new_end_same_fd_number(void **state)
 	struct fx f;
 	struct req *r1, *r2;
 	uint64_t t0;
-	uint32_t used;
-	int fresh, calls;
+	int fresh;
 
 	(void)state;
 	pe_start(&f, &ops, true);
-	r1 = tx_req(0, PERIOD_BYTES, 1);
-	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r1, &used), 0);
-	assert_true(pe_fds_asked(1));
-	usleep(50000);	/* asleep on the descriptor: it is registered */
+	r1 = pe_submit_asleep(&f, 1);	/* the descriptor is registered */
 	assert_int_equal(snd_stream_stop(&f.s[0]), VIRTIO_SND_S_OK);
 	assert_int_equal(snd_stream_release(&f.s[0]), VIRTIO_SND_S_OK);
 	assert_int_equal(wait_completed(&f, 1, 2000), 1);
@@ -1419,11 +1428,7 @@ static void test_new_end_same_fd_number(void **state)
 	assert_int_equal(set_params_frames(&f.s[0], 4, PFD_PERIOD_FRAMES), VIRTIO_SND_S_OK);
 	assert_int_equal(snd_stream_prepare(&f.s[0]), VIRTIO_SND_S_OK);
 	assert_int_equal(snd_stream_start(&f.s[0]), VIRTIO_SND_S_OK);
-	calls = pe_get(&pe.fds_calls);
-	r2 = tx_req(0, PERIOD_BYTES, 2);
-	assert_int_equal(submit(&f, VIRTIO_SND_D_OUTPUT, r2, &used), 0);
-	assert_true(pe_fds_asked(calls + 1));
-	usleep(50000);
+	r2 = pe_submit_asleep(&f, 2);
 	t0 = now_ns();
 	pe_ready(PERIOD_FRAMES);
 	assert_int_equal(wait_completed(&f, 2, 3000), 2);
